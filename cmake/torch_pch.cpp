@@ -1,0 +1,1 @@
+// Compiled only to produce the precompiled LibTorch header other targets reuse.

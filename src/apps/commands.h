@@ -1,0 +1,15 @@
+#pragma once
+// Each `bitlab` subcommand registers its options on the CLI11 app and returns the
+// action to run once parsing succeeded.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace bitlab::apps {
+
+using Action = std::function<int()>;
+
+Action add_train_command(CLI::App& app);
+Action add_eval_command(CLI::App& app);
+
+}  // namespace bitlab::apps

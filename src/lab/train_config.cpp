@@ -1,0 +1,101 @@
+#include "lab/train_config.h"
+
+#include "common/json_reader.h"
+
+namespace bitlab::lab {
+namespace {
+
+constexpr int64_t kMaxSamples = 1'000'000'000;
+
+DataConfig parse_data(const JsonReader& r) {
+  DataConfig d;
+  d.dataset = r.choice("dataset", d.dataset, {"fashion_mnist"});
+  d.root = r.string("root", d.root);
+  d.train_limit = r.integer("train_limit", d.train_limit, 0, kMaxSamples);
+  d.test_limit = r.integer("test_limit", d.test_limit, 0, kMaxSamples);
+  r.finish();
+  return d;
+}
+
+ModelConfig parse_model(const JsonReader& r) {
+  ModelConfig m;
+  m.arch = r.choice("arch", m.arch, {"fmnist_cnn"});
+  auto& c = m.cnn;
+  c.channels = r.integers("channels", c.channels, 1, 4096, 1, 4);
+  c.convs_per_block = r.integer("convs_per_block", c.convs_per_block, 1, 8);
+  c.hidden = r.integer("hidden", c.hidden, 0, 65536);
+  c.dropout = r.number("dropout", c.dropout, 0.0, 0.95);
+  r.finish();
+  return m;
+}
+
+train::TrainerOptions parse_train(const JsonReader& r) {
+  train::TrainerOptions t;
+  t.epochs = r.integer("epochs", t.epochs, 1, 100000);
+  t.batch_size = r.integer("batch_size", t.batch_size, 1, 65536);
+  t.eval_batch_size = r.integer("eval_batch_size", t.eval_batch_size, 1, 65536);
+  t.optimizer = r.choice("optimizer", t.optimizer, {"sgd", "adam", "adamw"});
+  t.lr = r.number("lr", t.lr, 1e-8, 10.0);
+  t.momentum = r.number("momentum", t.momentum, 0.0, 0.999);
+  t.nesterov = r.boolean("nesterov", t.nesterov);
+  t.weight_decay = r.number("weight_decay", t.weight_decay, 0.0, 1.0);
+  t.schedule = r.choice("schedule", t.schedule, {"cosine", "step", "constant"});
+  t.step_epochs = r.integer("step_epochs", t.step_epochs, 1, 100000);
+  t.step_gamma = r.number("step_gamma", t.step_gamma, 1e-6, 1.0);
+  t.warmup_epochs = r.integer("warmup_epochs", t.warmup_epochs, 0, 1000);
+  if (t.warmup_epochs >= t.epochs && r.has("warmup_epochs")) {
+    r.fail("warmup_epochs", "fewer warm-up epochs than train.epochs");
+  }
+  t.augment = r.boolean("augment", t.augment);
+  t.seed = static_cast<uint64_t>(r.integer("seed", static_cast<int64_t>(t.seed), 0, (int64_t{1} << 53)));
+  t.device = r.string("device", t.device);
+  if (t.device != "cpu" && t.device.rfind("cuda", 0) != 0) r.fail("device", "\"cpu\", \"cuda\" or \"cuda:N\"");
+  r.finish();
+  return t;
+}
+
+}  // namespace
+
+TrainJobConfig parse_train_config(const nlohmann::json& json, const std::string& file_name) {
+  JsonReader root(json, file_name);
+  TrainJobConfig c;
+  c.name = root.string("name", c.name);
+  if (c.name.empty()) root.fail("name", "a non-empty string");
+  c.output_dir = "runs/" + c.name;
+  if (auto data = root.optional_object("data")) c.data = parse_data(*data);
+  if (auto model = root.optional_object("model")) c.model = parse_model(*model);
+  if (auto train = root.optional_object("train")) c.train = parse_train(*train);
+  if (auto output = root.optional_object("output")) {
+    c.output_dir = output->string("dir", c.output_dir);
+    output->finish();
+  }
+  root.finish();
+  return c;
+}
+
+TrainJobConfig load_train_config(const std::filesystem::path& path) {
+  return parse_train_config(JsonReader::parse_file(path), path.string());
+}
+
+nlohmann::json to_json(const TrainJobConfig& c) {
+  const auto& t = c.train;
+  const auto& m = c.model.cnn;
+  return {
+      {"name", c.name},
+      {"data",
+       {{"dataset", c.data.dataset}, {"root", c.data.root}, {"train_limit", c.data.train_limit},
+        {"test_limit", c.data.test_limit}}},
+      {"model",
+       {{"arch", c.model.arch}, {"channels", m.channels}, {"convs_per_block", m.convs_per_block},
+        {"hidden", m.hidden}, {"dropout", m.dropout}}},
+      {"train",
+       {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"eval_batch_size", t.eval_batch_size},
+        {"optimizer", t.optimizer}, {"lr", t.lr}, {"momentum", t.momentum}, {"nesterov", t.nesterov},
+        {"weight_decay", t.weight_decay}, {"schedule", t.schedule}, {"step_epochs", t.step_epochs},
+        {"step_gamma", t.step_gamma}, {"warmup_epochs", t.warmup_epochs}, {"augment", t.augment},
+        {"seed", t.seed}, {"device", t.device}}},
+      {"output", {{"dir", c.output_dir}}},
+  };
+}
+
+}  // namespace bitlab::lab

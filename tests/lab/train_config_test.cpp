@@ -1,0 +1,87 @@
+#include "lab/train_config.h"
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "support/synthetic_dataset.h"
+
+namespace bitlab::lab {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_train_config(nlohmann::json::parse(text), "exp.json");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(TrainConfig, DefaultsAndOverrides) {
+  auto c = parse_train_config(nlohmann::json::parse(R"({
+    "name": "x", "data": {"train_limit": 100},
+    "model": {"channels": [16, 32], "hidden": 0},
+    "train": {"epochs": 2, "optimizer": "sgd", "lr": 0.1, "schedule": "step"}})"),
+                              "exp.json");
+  EXPECT_EQ(c.name, "x");
+  EXPECT_EQ(c.output_dir, "runs/x");
+  EXPECT_EQ(c.data.train_limit, 100);
+  EXPECT_EQ(c.data.test_limit, 0);
+  EXPECT_EQ(c.model.cnn.channels, (std::vector<int64_t>{16, 32}));
+  EXPECT_EQ(c.train.optimizer, "sgd");
+  EXPECT_EQ(c.train.epochs, 2);
+}
+
+TEST(TrainConfig, ResolvedConfigRoundTrips) {
+  auto c = parse_train_config(nlohmann::json::parse(R"({"name": "y", "train": {"seed": 9}})"), "exp.json");
+  auto again = parse_train_config(to_json(c), "resolved");
+  EXPECT_EQ(to_json(again), to_json(c));
+}
+
+TEST(TrainConfig, UnknownKeyIsAnError) {
+  EXPECT_THAT(error_of(R"({"train": {"epoch": 3}})"),
+              AllOf(HasSubstr("exp.json: /train/epoch: unknown key"), HasSubstr("did you mean \"epochs\"")));
+  EXPECT_THAT(error_of(R"({"trian": {}})"), HasSubstr("/trian: unknown key"));
+}
+
+TEST(TrainConfig, WrongTypeIsAnError) {
+  EXPECT_THAT(error_of(R"({"train": {"lr": "fast"}})"),
+              AllOf(HasSubstr("exp.json: /train/lr: expected a number"), HasSubstr("\"fast\" (a string)")));
+  EXPECT_THAT(error_of(R"({"train": {"augment": 1}})"), HasSubstr("/train/augment: expected true or false"));
+  EXPECT_THAT(error_of(R"({"model": []})"), HasSubstr("/model: expected an object"));
+}
+
+TEST(TrainConfig, OutOfRangeIsAnError) {
+  EXPECT_THAT(error_of(R"({"train": {"epochs": 0}})"), HasSubstr("/train/epochs: expected an integer in [1, 100000], got 0"));
+  EXPECT_THAT(error_of(R"({"model": {"dropout": 1.5}})"), HasSubstr("/model/dropout: expected a number in [0, 0.95]"));
+  EXPECT_THAT(error_of(R"({"model": {"channels": [8, 0]}})"), HasSubstr("/model/channels/1"));
+  EXPECT_THAT(error_of(R"({"train": {"optimizer": "adamx"}})"), HasSubstr("did you mean \"adam"));
+  EXPECT_THAT(error_of(R"({"train": {"device": "tpu"}})"), HasSubstr("/train/device"));
+  EXPECT_THAT(error_of(R"({"train": {"epochs": 2, "warmup_epochs": 2}})"), HasSubstr("/train/warmup_epochs"));
+}
+
+TEST(TrainConfig, LoadNamesTheFile) {
+  testing::TempDir dir;
+  std::ofstream(dir / "c.json") << R"({"train": {"batch_size": -4}})";
+  try {
+    load_train_config(dir / "c.json");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("c.json: /train/batch_size"), HasSubstr("got -4")));
+  }
+}
+
+TEST(TrainConfig, ShippedConfigsAreValid) {
+  for (const char* name : {"configs/fmnist-cnn.json", "configs/demo.json"}) {
+    EXPECT_NO_THROW(load_train_config(std::filesystem::path(BITLAB_SOURCE_DIR) / name)) << name;
+  }
+}
+
+}  // namespace
+}  // namespace bitlab::lab

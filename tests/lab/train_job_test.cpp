@@ -1,0 +1,108 @@
+#include "lab/train_job.h"
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "support/synthetic_dataset.h"
+#include "train/checkpoint.h"
+
+namespace bitlab::lab {
+namespace {
+
+TrainJobConfig tiny_job(const testing::TempDir& dir, const std::string& out, int64_t epochs) {
+  TrainJobConfig c;
+  c.name = "tiny";
+  c.data.root = (dir / "data").string();
+  c.model.cnn.channels = {8, 8};
+  c.model.cnn.hidden = 16;
+  c.train.epochs = epochs;
+  c.train.batch_size = 32;
+  c.train.lr = 3e-3;
+  c.output_dir = (dir / out).string();
+  return c;
+}
+
+nlohmann::json read_json(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+TEST(TrainJob, WritesCheckpointMetricsAndConfig) {
+  testing::TempDir dir;
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 192, .test = 64});
+  auto result = run_train_job(tiny_job(dir, "run", 2), {.progress = false});
+  ASSERT_EQ(result.history.size(), 2u);
+  auto metrics = read_json(result.metrics);
+  EXPECT_EQ(metrics["status"], "finished");
+  EXPECT_EQ(metrics["epochs"].size(), 2u);
+  EXPECT_EQ(metrics["final"]["samples"], 64);
+  EXPECT_DOUBLE_EQ(metrics["final"]["accuracy"].get<double>(), result.history.back().test.accuracy);
+  EXPECT_EQ(read_json(dir / "run/config.json")["name"], "tiny");
+  EXPECT_EQ(train::read_checkpoint_meta(result.checkpoint)["history"].size(), 2u);
+  std::string table = format_history_table(result.history);
+  EXPECT_THAT(table, ::testing::HasSubstr("test acc"));
+}
+
+// A run killed after epoch 1 and resumed must end exactly where an
+// uninterrupted run ends: same data order, same weights, same metrics.
+TEST(TrainJob, ResumeAfterInterruptionMatchesUninterruptedRun) {
+  testing::TempDir dir;
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 192, .test = 64});
+  auto straight = run_train_job(tiny_job(dir, "straight", 3), {.progress = false});
+
+  auto config = tiny_job(dir, "resumed", 3);
+  auto first = run_train_job(config, {.progress = false, .stop_after_epochs = 1});
+  ASSERT_EQ(first.history.size(), 1u);
+  EXPECT_EQ(read_json(first.metrics)["status"], "running");
+  auto resumed = run_train_job(config, {.resume = true, .progress = false});
+  ASSERT_EQ(resumed.history.size(), 3u);
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(resumed.history[e].train_loss, straight.history[e].train_loss) << "epoch " << e + 1;
+    EXPECT_EQ(resumed.history[e].test.loss, straight.history[e].test.loss) << "epoch " << e + 1;
+  }
+  EXPECT_EQ(read_json(resumed.metrics)["status"], "finished");
+
+  // Resuming with another recipe would mix two experiments: refused, naming the field.
+  auto changed = config;
+  changed.train.lr = 1e-2;
+  try {
+    run_train_job(changed, {.resume = true, .progress = false});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("/train/lr"));
+  }
+}
+
+TEST(TrainJob, RefusesToClobberAnEarlierRunWithoutAFlag) {
+  testing::TempDir dir;
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 64, .test = 32});
+  auto c = tiny_job(dir, "run", 1);
+  run_train_job(c, {.progress = false});
+  try {
+    run_train_job(c, {.progress = false});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("--resume"));
+  }
+  EXPECT_NO_THROW(run_train_job(c, {.overwrite = true, .progress = false}));
+  // Resuming a finished run trains nothing more and returns its history.
+  auto again = run_train_job(c, {.resume = true, .progress = false});
+  EXPECT_EQ(again.history.size(), 1u);
+}
+
+TEST(TrainJob, MissingDatasetIsADataErrorNamingTheFile) {
+  testing::TempDir dir;
+  auto c = tiny_job(dir, "run", 1);
+  try {
+    run_train_job(c, {.progress = false});
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("train-images-idx3-ubyte"));
+  }
+}
+
+}  // namespace
+}  // namespace bitlab::lab
