@@ -103,7 +103,7 @@ OutputClamp output_clamp(const QuantSpec& output, std::size_t channel, FusedActi
   OutputClamp clamp{output.qmin(), output.qmax()};
   if (activation == FusedActivation::None) return clamp;
 
-  // Real 0 is exactly code z (§2.5), so ReLU is "codes below z become z".
+  // Real 0 is exactly code z (§11), so ReLU is "codes below z become z".
   clamp.lo = std::max(clamp.lo, z);
   if (activation == FusedActivation::ReluCap) {
     if (!std::isfinite(cap) || cap <= 0.0) {

@@ -5,6 +5,7 @@
 //   y = clamp(((x * m + 2^(s-1)) >> s) + z, lo, hi)
 // with one rounding (half toward +inf) in exact integer arithmetic.
 
+#include <cstddef>
 #include <cstdint>
 
 #include "quant/spec.h"
@@ -75,7 +76,7 @@ struct Requantiser {
   [[nodiscard]] std::int32_t apply(std::int64_t accumulator) const;
 };
 
-// Real multiplier of a conv/linear output: s_x * s_w / s_y (§11).
+// Real multiplier of a conv/linear output: s_x * s_w / s_y (§14).
 double requant_multiplier(double input_scale, double weight_scale, double output_scale);
 
 }  // namespace bitlab::quant

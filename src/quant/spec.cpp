@@ -106,7 +106,7 @@ void QuantSpec::validate() const {
       fail("zero_points[" + std::to_string(c) + "] = " + std::to_string(z) +
            " but symmetric = true requires 0");
     }
-    // Outside the code range, real 0 would not be representable (§2.5).
+    // Outside the code range, real 0 would not be representable (§11).
     if (z < lo || z > hi) {
       fail("zero_points[" + std::to_string(c) + "] = " + std::to_string(z) + " is outside the code range [" +
            std::to_string(lo) + ", " + std::to_string(hi) + "]");
