@@ -13,6 +13,7 @@ packages=(
   zlib1g-dev                         # gzip-compressed IDX datasets
   libgtest-dev libgmock-dev          # unit tests
   librapidcheck-dev                  # property tests
+  libbenchmark-dev                   # benchmarks (bench/)
   dataset-fashion-mnist              # the embedded default dataset
 )
 

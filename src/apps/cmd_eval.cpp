@@ -22,7 +22,7 @@ int run_eval(const EvalArgs& args) {
   auto meta = train::read_checkpoint_meta(args.checkpoint);
   auto config = lab::parse_train_config(meta.at("config"), args.checkpoint + " (embedded config)");
   config.train.device = args.device;
-  auto network = lab::build_network(config.model);
+  auto network = lab::build_network(config, lab::Weights::kFresh);
   train::load_checkpoint(args.checkpoint, *network, nullptr);
   data::FashionMnistOptions options;
   options.root = args.data_root.empty() ? config.data.root : args.data_root;

@@ -11,5 +11,6 @@ using Action = std::function<int()>;
 
 Action add_train_command(CLI::App& app);
 Action add_eval_command(CLI::App& app);
+Action add_quantize_command(CLI::App& app);
 
 }  // namespace bitlab::apps

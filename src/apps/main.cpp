@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, bitlab::apps::Action>> commands = {
       {"train", bitlab::apps::add_train_command(app)},
       {"eval", bitlab::apps::add_eval_command(app)},
+      {"quantize", bitlab::apps::add_quantize_command(app)},
   };
   CLI11_PARSE(app, argc, argv);
   try {

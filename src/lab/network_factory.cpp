@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "train/checkpoint.h"
+#include "train/editing/fold_batchnorm.h"
+#include "train/editing/quantize_model.h"
 #include "zoo/fmnist_cnn.h"
 
 namespace bitlab::lab {
@@ -10,6 +13,30 @@ namespace bitlab::lab {
 std::shared_ptr<train::Classifier> build_network(const ModelConfig& config) {
   if (config.arch == "fmnist_cnn") return zoo::FmnistCnn(config.cnn).ptr();
   throw ConfigError(fmt::format("model.arch \"{}\": unknown network (known: fmnist_cnn)", config.arch));
+}
+
+std::shared_ptr<train::Classifier> build_network(const TrainJobConfig& config, Weights weights) {
+  auto network = build_network(config.model);
+  const auto& q = config.quantization;
+  if (!q.enabled) return network;
+  if (weights == Weights::kFromFloatCheckpoint && !q.from.empty()) {
+    auto meta = train::read_checkpoint_meta(q.from);
+    // Weights only fit the architecture they were trained for.
+    auto source_model = meta.at("config").at("model");
+    auto our_model = to_json(config).at("model");
+    if (source_model != our_model) {
+      throw ConfigError(fmt::format("quantization.from: {} holds a different network ({}) than this config's model ({})",
+                                    q.from, source_model.dump(), our_model.dump()));
+    }
+    if (meta.at("config").contains("quantization")) {
+      throw ConfigError(fmt::format("quantization.from: {} is already quantised; start from a float checkpoint",
+                                    q.from));
+    }
+    train::load_checkpoint(q.from, *network, nullptr);
+  }
+  if (q.fold_bn) train::fold_batchnorm(*network);
+  train::quantize_model(*network, q.policy);
+  return network;
 }
 
 int64_t count_parameters(train::Classifier& network) {

@@ -54,6 +54,44 @@ train::TrainerOptions parse_train(const JsonReader& r) {
   return t;
 }
 
+CalibrationConfig parse_calibration(const JsonReader& r) {
+  CalibrationConfig c;
+  c.method = r.choice("method", c.method, {"minmax", "ema", "percentile", "mse"});
+  c.batches = r.integer("batches", c.batches, 1, 100000);
+  c.percentile = r.number("percentile", c.percentile, 50.0, 100.0);
+  r.finish();
+  return c;
+}
+
+// "policy" is a shorthand ("w4a4"), a path to a policy file, or an inline object.
+train::PrecisionPolicy parse_policy_field(const JsonReader& r) {
+  const nlohmann::json* v = r.raw("policy");
+  if (!v) r.fail("policy", "a shorthand like \"w4a4\", a policy file path, or a policy object");
+  if (v->is_string()) {
+    std::string text = v->get<std::string>();
+    if (text.size() > 5 && text.substr(text.size() - 5) == ".json") return train::load_policy(text);
+    return train::parse_policy(*v, r.file() + ": " + r.pointer_of("policy"));
+  }
+  if (!v->is_object()) r.fail("policy", "a shorthand like \"w4a4\", a policy file path, or a policy object");
+  return train::parse_policy(*v, r.file() + ": " + r.pointer_of("policy"));
+}
+
+QuantizationConfig parse_quantization(const JsonReader& r) {
+  QuantizationConfig q;
+  q.enabled = true;
+  q.policy = parse_policy_field(r);
+  if (r.has("algorithm")) {
+    q.policy.algorithm = r.choice("algorithm", q.policy.algorithm, {"ste", "pact", "lsq", "tqt", "dorefa", "ana",
+                                                                    "inq", "binary", "twn", "ttq", "log2", "codebook"});
+  }
+  q.init = r.choice("init", q.init, {"ptq", "float"});
+  q.from = r.string("from", q.from);
+  q.fold_bn = r.boolean("fold_bn", q.fold_bn);
+  if (auto c = r.optional_object("calibration")) q.calibration = parse_calibration(*c);
+  r.finish();
+  return q;
+}
+
 }  // namespace
 
 TrainJobConfig parse_train_config(const nlohmann::json& json, const std::string& file_name) {
@@ -65,6 +103,7 @@ TrainJobConfig parse_train_config(const nlohmann::json& json, const std::string&
   if (auto data = root.optional_object("data")) c.data = parse_data(*data);
   if (auto model = root.optional_object("model")) c.model = parse_model(*model);
   if (auto train = root.optional_object("train")) c.train = parse_train(*train);
+  if (auto quantization = root.optional_object("quantization")) c.quantization = parse_quantization(*quantization);
   if (auto output = root.optional_object("output")) {
     c.output_dir = output->string("dir", c.output_dir);
     output->finish();
@@ -80,7 +119,7 @@ TrainJobConfig load_train_config(const std::filesystem::path& path) {
 nlohmann::json to_json(const TrainJobConfig& c) {
   const auto& t = c.train;
   const auto& m = c.model.cnn;
-  return {
+  nlohmann::json j = {
       {"name", c.name},
       {"data",
        {{"dataset", c.data.dataset}, {"root", c.data.root}, {"train_limit", c.data.train_limit},
@@ -96,6 +135,18 @@ nlohmann::json to_json(const TrainJobConfig& c) {
         {"seed", t.seed}, {"device", t.device}}},
       {"output", {{"dir", c.output_dir}}},
   };
+  if (c.quantization.enabled) {
+    const auto& q = c.quantization;
+    j["quantization"] = {{"policy", train::to_json(q.policy)},
+                         {"init", q.init},
+                         {"from", q.from},
+                         {"fold_bn", q.fold_bn},
+                         {"calibration",
+                          {{"method", q.calibration.method},
+                           {"batches", q.calibration.batches},
+                           {"percentile", q.calibration.percentile}}}};
+  }
+  return j;
 }
 
 }  // namespace bitlab::lab

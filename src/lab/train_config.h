@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/policy.h"
 #include "train/trainer_options.h"
 #include "zoo/fmnist_cnn_options.h"
 
@@ -25,11 +26,30 @@ struct ModelConfig {
   zoo::FmnistCnnOptions cnn;
 };
 
+// Activation-range calibration for PTQ and for QAT started from PTQ (torch-free
+// mirror of train::CalibrationOptions).
+struct CalibrationConfig {
+  std::string method = "mse";  // minmax | ema | percentile | mse
+  int64_t batches = 16;
+  double percentile = 99.99;
+};
+
+// Present in a config: the network is trained (or calibrated) fake-quantised.
+struct QuantizationConfig {
+  bool enabled = false;
+  train::PrecisionPolicy policy;
+  std::string init = "ptq";  // ptq: calibrate activation ranges first; float: ranges from the first batch
+  std::string from;          // float checkpoint whose weights QAT starts from ("" = the network's own init)
+  bool fold_bn = true;       // fold BatchNorm into the preceding layer before quantising
+  CalibrationConfig calibration;
+};
+
 struct TrainJobConfig {
   std::string name = "run";
   DataConfig data;
   ModelConfig model;
   train::TrainerOptions train;
+  QuantizationConfig quantization;
   std::string output_dir = "runs/run";
 };
 

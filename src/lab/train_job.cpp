@@ -10,7 +10,9 @@
 #include "common/progress.h"
 #include "data/fashion_mnist.h"
 #include "lab/network_factory.h"
+#include "lab/ptq_job.h"
 #include "train/checkpoint.h"
+#include "train/editing/quantize_model.h"
 #include "train/trainer.h"
 #include "zoo/fmnist_cnn.h"
 
@@ -83,13 +85,18 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   auto train_set = load_split(config.data, data::Split::kTrain);
   auto test_set = load_split(config.data, data::Split::kTest);
 
+  bool resuming = have_checkpoint && options.resume;
   torch::manual_seed(config.train.seed);  // weight initialisation
-  auto network = build_network(config.model);
+  auto network = build_network(config, resuming ? Weights::kFresh : Weights::kFromFloatCheckpoint);
   result.parameters = count_parameters(*network);
   result.macs = zoo::count_macs(config.model.cnn);
   train::Trainer trainer(network, config.train);
 
-  if (have_checkpoint && options.resume) {
+  if (config.quantization.enabled && config.quantization.init == "ptq" && !resuming) {
+    calibrate_network(*network, config, train_set.images, trainer.device());
+  }
+
+  if (resuming) {
     auto meta = train::load_checkpoint(result.checkpoint, *network, &trainer.optimizer());
     check_same_recipe(meta.at("config"), config, result.checkpoint);
     std::vector<train::EpochMetrics> history;
@@ -112,6 +119,9 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
     p.enabled = options.progress;
     bar.emplace(batches, p);
   };
+  if (config.quantization.enabled) {
+    callbacks.on_progress = [&](double progress) { train::set_quantization_progress(*network, progress); };
+  }
   callbacks.on_batch = [&](int64_t batch, double loss, double accuracy) {
     bar->update(batch, fmt::format("loss {:.4f} acc {:.2f}%", loss, 100 * accuracy));
   };

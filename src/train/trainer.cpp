@@ -104,6 +104,10 @@ const std::vector<EpochMetrics>& Trainer::fit(const LabeledTensors& train, const
     for (int64_t b = 0; b < batches; ++b) {
       lr = learning_rate_at(options_, static_cast<double>(epoch - 1) + static_cast<double>(b) / batches);
       set_learning_rate(lr);
+      if (callbacks.on_progress) {
+        callbacks.on_progress((static_cast<double>(epoch - 1) + static_cast<double>(b) / static_cast<double>(batches)) /
+                              static_cast<double>(options_.epochs));
+      }
       auto index = order.narrow(0, b * options_.batch_size, std::min(options_.batch_size, n - b * options_.batch_size));
       auto images = train.images.index_select(0, index);
       auto labels = train.labels.index_select(0, index).to(device_);
@@ -128,6 +132,7 @@ const std::vector<EpochMetrics>& Trainer::fit(const LabeledTensors& train, const
     metrics.lr = lr;
     metrics.train_loss = loss_sum / static_cast<double>(seen);
     metrics.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    if (callbacks.on_progress) callbacks.on_progress(static_cast<double>(epoch) / static_cast<double>(options_.epochs));
     metrics.test = evaluate(test);
     metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history_.push_back(metrics);

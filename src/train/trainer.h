@@ -23,6 +23,9 @@ struct LabeledTensors {
 
 struct TrainerCallbacks {
   std::function<void(int64_t epoch, int64_t batches)> on_epoch_begin;
+  // Before every optimiser step and before each evaluation: the fraction of
+  // training done, in [0, 1] (QAT schedules read it: annealing, INQ freezing).
+  std::function<void(double progress)> on_progress;
   // After each optimiser step: batches done in this epoch, running mean loss and accuracy.
   std::function<void(int64_t batch, double loss, double accuracy)> on_batch;
   // After the epoch's evaluation; `history` already includes this epoch.

@@ -58,7 +58,9 @@ FmnistCnnImpl::FmnistCnnImpl(FmnistCnnOptions options) : options_(std::move(opti
   register_module("classifier", classifier_);
 }
 
-torch::Tensor FmnistCnnImpl::forward(torch::Tensor x) { return classifier_->forward(features_->forward(x)); }
+torch::Tensor FmnistCnnImpl::forward(torch::Tensor x) {
+  return classifier_->forward(features_->forward(quantize_input(x)));
+}
 
 int64_t count_macs(const FmnistCnnOptions& o) {
   validate(o);

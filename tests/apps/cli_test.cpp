@@ -70,6 +70,15 @@ TEST(Cli, TrainsPrintsTableAndEvaluatesTheCheckpoint) {
   auto eval = run("eval " + (dir / "out/checkpoint.pt").string());
   ASSERT_EQ(eval.status, 0) << eval.output;
   EXPECT_THAT(eval.output, HasSubstr("on 64 images"));
+  auto ptq = run("quantize " + (dir / "out/checkpoint.pt").string() + " --ptq --policy w8a8 --batches 2 --out " +
+                 (dir / "ptq").string());
+  ASSERT_EQ(ptq.status, 0) << ptq.output;
+  EXPECT_THAT(ptq.output, AllOf(HasSubstr("quantised"), HasSubstr("accuracy change")));
+  auto ptq_eval = run("eval " + (dir / "ptq/checkpoint.pt").string());
+  ASSERT_EQ(ptq_eval.status, 0) << ptq_eval.output;
+  auto no_mode = run("quantize " + (dir / "out/checkpoint.pt").string());
+  EXPECT_EQ(no_mode.status, 2);
+  EXPECT_THAT(no_mode.output, HasSubstr("--ptq"));
   auto cuda = run("train " + (dir / "c.json").string() + " --overwrite --device cuda");
   if (cuda.status != 0) EXPECT_THAT(cuda.output, HasSubstr("CUDA"));
 }

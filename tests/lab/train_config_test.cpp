@@ -77,10 +77,37 @@ TEST(TrainConfig, LoadNamesTheFile) {
   }
 }
 
+TEST(TrainConfig, QuantizationSection) {
+  auto c = parse_train_config(nlohmann::json::parse(R"({"quantization": {
+      "policy": "w4a4", "algorithm": "lsq", "init": "float", "from": "runs/x/checkpoint.pt",
+      "calibration": {"method": "percentile", "batches": 4}}})"), "exp.json");
+  EXPECT_TRUE(c.quantization.enabled);
+  EXPECT_EQ(c.quantization.policy.algorithm, "lsq");
+  EXPECT_EQ(*c.quantization.policy.weights.bits, 4);
+  EXPECT_EQ(c.quantization.calibration.method, "percentile");
+  auto again = parse_train_config(to_json(c), "resolved");
+  EXPECT_EQ(to_json(again), to_json(c));
+  EXPECT_FALSE(parse_train_config(nlohmann::json::parse("{}"), "e.json").quantization.enabled);
+}
+
+TEST(TrainConfig, QuantizationErrorsNameTheField) {
+  EXPECT_THAT(error_of(R"({"quantization": {}})"), HasSubstr("/quantization/policy: missing"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4q4"}})"), HasSubstr("/quantization/policy"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "init": "random"}})"), HasSubstr("/quantization/init"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": {"weights": 99}}})"), HasSubstr("/quantization/policy: /weights"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "calibration": {"method": "max"}}})"),
+              HasSubstr("/quantization/calibration/method"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "missing-policy.json"}})"), HasSubstr("missing-policy.json: cannot open"));
+}
+
 TEST(TrainConfig, ShippedConfigsAreValid) {
-  for (const char* name : {"configs/fmnist-cnn.json", "configs/demo.json"}) {
-    EXPECT_NO_THROW(load_train_config(std::filesystem::path(BITLAB_SOURCE_DIR) / name)) << name;
+  int checked = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(BITLAB_SOURCE_DIR) / "configs")) {
+    if (entry.path().extension() != ".json") continue;
+    EXPECT_NO_THROW(load_train_config(entry.path())) << entry.path();
+    ++checked;
   }
+  EXPECT_GE(checked, 16);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "support/synthetic_dataset.h"
+#include "lab/ptq_job.h"
 #include "train/checkpoint.h"
 
 namespace bitlab::lab {
@@ -91,6 +92,48 @@ TEST(TrainJob, RefusesToClobberAnEarlierRunWithoutAFlag) {
   // Resuming a finished run trains nothing more and returns its history.
   auto again = run_train_job(c, {.resume = true, .progress = false});
   EXPECT_EQ(again.history.size(), 1u);
+}
+
+// QAT on a 2k-image subset of the real dataset (installed by make test; the
+// synthetic set stands in when it is absent) beats chance (10 %) by far.
+TEST(TrainJob, ShortQatRunOnA2kSubsetBeatsChance) {
+  testing::TempDir dir;
+  TrainJobConfig c = tiny_job(dir, "qat", 2);
+  if (std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    c.data.root = "/usr/share/datasets/fashion-mnist";
+  } else {
+    testing::write_synthetic_fashion_mnist(dir / "data", {.train = 2000, .test = 1000});
+  }
+  c.data.train_limit = 2000;
+  c.data.test_limit = 1000;
+  c.train.augment = false;
+  c.quantization.enabled = true;
+  c.quantization.policy = train::flat_policy(4, 4, "lsq");
+  c.quantization.init = "ptq";
+  c.quantization.calibration.batches = 2;
+  auto result = run_train_job(c, {.progress = false});
+  EXPECT_GT(result.history.back().test.accuracy, 0.6);
+  // The QAT checkpoint rebuilds and evaluates: config → fold → quantise → load.
+  auto meta = train::read_checkpoint_meta(result.checkpoint);
+  EXPECT_TRUE(meta["config"].contains("quantization"));
+}
+
+TEST(TrainJob, PtqOfAFloatCheckpointKeepsAccuracyAt8Bits) {
+  testing::TempDir dir;
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 192, .test = 64});
+  auto float_run = run_train_job(tiny_job(dir, "float", 2), {.progress = false});
+  TrainJobConfig c = tiny_job(dir, "ptq", 2);
+  c.quantization.enabled = true;
+  c.quantization.policy = train::flat_policy(8, 8);
+  c.quantization.from = float_run.checkpoint.string();
+  c.quantization.calibration.batches = 2;
+  auto ptq = run_ptq_job(c);
+  EXPECT_NEAR(ptq.quantized_model.accuracy, ptq.float_model.accuracy, 0.05);
+  EXPECT_DOUBLE_EQ(ptq.float_model.accuracy, float_run.history.back().test.accuracy);
+  EXPECT_TRUE(std::filesystem::exists(ptq.metrics));
+  // Starting from a checkpoint of another network is refused with both described.
+  c.model.cnn.channels = {4, 4};
+  EXPECT_THROW(run_ptq_job(c), ConfigError);
 }
 
 TEST(TrainJob, MissingDatasetIsADataErrorNamingTheFile) {
