@@ -48,7 +48,8 @@ const nlohmann::json& params_of(const QuantizerOptions& options) {
 }
 
 torch::Tensor broadcast(const torch::Tensor& p, const QuantizerOptions& options, const torch::Tensor& x) {
-  if (options.granularity != quant::Granularity::PerChannel) return p;
+  // Per tensor: a 0-dim view, so the output keeps x's shape even for a 0-dim x.
+  if (options.granularity != quant::Granularity::PerChannel) return p.reshape({});
   TORCH_CHECK(options.axis < x.dim() && x.size(options.axis) == p.numel(), "per-channel quantiser with ",
               p.numel(), " channels along axis ", options.axis, " got a tensor of shape ", x.sizes());
   return ste::per_channel_view(p, options.axis, x.dim());

@@ -40,7 +40,7 @@ std::int64_t channel_count(const QuantizerOptions& options);
 const nlohmann::json& params_of(const QuantizerOptions& options);
 
 // Reshapes a per-channel tensor p [C] so it broadcasts against `x` along
-// options.axis; per-tensor p [1] is returned as is. Checks x has C channels.
+// options.axis; per-tensor p [1] becomes 0-dim. Checks x has C channels.
 torch::Tensor broadcast(const torch::Tensor& p, const QuantizerOptions& options, const torch::Tensor& x);
 
 // `x` as rows, one per channel: [C, numel / C] (per-tensor: [1, numel]).

@@ -106,5 +106,16 @@ TEST(SteQuantizer, BuiltThroughTheRegistry) {
   EXPECT_TRUE(algorithm_supports("ste", TensorRole::kWeight));
 }
 
+TEST(UniformQuantizers, OutputKeepsTheInputShape) {
+  for (const char* algorithm : {"ste", "pact", "lsq", "tqt", "dorefa", "ana"}) {
+    SCOPED_TRACE(algorithm);
+    auto q = make_quantizer(activation_options(algorithm, 4));
+    EXPECT_EQ(q->forward(torch::tensor(0.3f)).dim(), 0);
+    EXPECT_EQ(q->forward(torch::ones({2, 3})).sizes(), torch::IntArrayRef({2, 3}));
+    auto w = make_quantizer(weight_options(algorithm, 4, true));
+    EXPECT_EQ(w->forward(sample_weights()).sizes(), sample_weights().sizes());
+  }
+}
+
 }  // namespace
 }  // namespace bitlab::train
