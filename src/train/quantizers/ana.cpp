@@ -1,5 +1,5 @@
-// "ana": Additive Noise Annealing (Spallanzani, Cavigelli, Leonardi, Rusci &
-// Benini 2019, "Additive Noise Annealing and Approximation Properties of
+// "ana": Additive Noise Annealing (Spallanzani, Cavigelli, Leonardi, Bertogna
+// & Benini 2019, "Additive Noise Annealing and Approximation Properties of
 // Quantized Neural Networks", arXiv:1905.10452), deterministic form.
 //
 // ANA replaces the step function round(v) by the expectation of
@@ -13,6 +13,9 @@
 // gradient is autograd through it (the noise density, which is what the paper
 // back-propagates) instead of a straight-through estimate. Annealing sigma to
 // 0 over training moves the forward from the float network to the quantised one.
+// (The algorithm is developed further in Spallanzani et al., CVPR 2022,
+// "Training Quantised Neural Networks with STE Variants: the Additive Noise
+// Annealing Algorithm".)
 #include <algorithm>
 
 #include "common/json_reader.h"

@@ -4,17 +4,18 @@
 // quantise gradients).
 //
 // quantize_k(r) = round((2^k - 1) r) / (2^k - 1) for r in [0, 1], STE through round.
-// Weights (paper eq. 9):
+// Weights (k > 1 bits in the paper):
 //   w' = tanh(w) / (2 max|tanh(w)|) + 1/2,   w_q = 2 quantize_k(w') - 1
 // so the levels are 2i / (2^k - 1) - 1, i = 0..2^k - 1: symmetric, no zero.
-// Gradients go through tanh and the max by autograd, as in the authors' code.
+// Gradients go through tanh and the max by autograd (the paper's formula
+// puts no stop-gradient on the max).
 // bitlab deviation: the paper relies on BatchNorm after each conv to undo the
 // [-1, 1] magnitude of w_q; bitlab folds BatchNorm into the convs before QAT,
 // so w_q is multiplied by alpha = mean|w| of the latent weights (per output
 // channel for per-channel weights, per tensor otherwise), detached. At k = 1
 // this is exactly the paper's 1-bit rule E(|w|) sign(w). The max|tanh| is
 // taken over the same group as alpha.
-// Activations (eq. 10): clamp(x, 0, 1) quantised to k bits; params "range"
+// Activations: clamp(x, 0, 1) quantised to k bits; params "range"
 // scales the clip to [0, range] (signed activations: [-range, range]).
 #include <algorithm>
 #include <cmath>

@@ -2,19 +2,20 @@
 // Appuswamy & Modha 2020, "Learned Step Size Quantization", ICLR 2020,
 // arXiv:1902.08153).
 //
-// The step s is a parameter. Forward (paper eq. 1-2):
+// The step s is a parameter. Forward:
 //   v = clamp(x / s, -Qn, Qp),  out = round(v) * s
 // with round through the STE, which gives the paper's step gradient (eq. 3):
 //   d out / d s = round(x/s) - x/s   inside the range,
 //                 -Qn or Qp          below / above it,
 // and d out / d x = 1 inside, 0 outside. The gradient reaching s is scaled by
-// g = 1 / sqrt(N * Qp) (section 2.2) so steps and weights train at comparable
+// g = 1 / sqrt(N * Qp) ("step size gradient scale") so steps and weights train at comparable
 // relative rates. N is the number of elements sharing one step in one sample:
 // the weights of a layer (or of one output channel, per-channel), or the
 // features of one activation sample (the paper's N_F), i.e. the batch
 // dimension (dim 0 of a tensor with >= 2 dims) is not counted.
 // Qn/Qp are bitlab's code range (qmin/qmax), so narrow_range and unsigned
 // activations follow the options.
+#include <algorithm>
 #include <cmath>
 
 #include "common/json_reader.h"
@@ -39,7 +40,7 @@ class LsqQuantizerImpl : public QuantizerImpl {
     return ste::round(v) * s;
   }
 
-  // Paper section 2.1: s = 2 <|x|> / sqrt(Qp), per channel for per-channel weights.
+  // The paper's initial step: s = 2 <|x|> / sqrt(Qp), per channel for per-channel weights.
   void initialize(const torch::Tensor& x) override {
     auto rows = detail::channel_rows(x.detach().to(torch::kFloat32), options_);
     set_step(2.0 * rows.abs().mean(1) / std::sqrt(static_cast<double>(range_.qmax)));

@@ -2,17 +2,18 @@
 // Chuang, Srinivasan & Gopalakrishnan 2018, "PACT: Parameterized Clipping
 // Activation for Quantized Neural Networks", arXiv:1805.06085).
 //
-// The clipping level alpha is learned. Forward (paper eq. 1-2):
+// The clipping level alpha is learned. Forward:
 //   y = clamp(x, 0, alpha),  y_q = round(y / s) * s,  s = alpha / (2^b - 1).
 // Backward (eq. 3): the STE treats round(y / s) * s as y, so
-//   d y_q / d x     = 1 for 0 <= x < alpha, else 0
+//   d y_q / d x     = 1 for 0 < x < alpha, else 0
 //   d y_q / d alpha = 1 for x >= alpha,     else 0
 // i.e. the dependence of the step s on alpha is deliberately ignored.
 // bitlab extension: signed tensors (weights, signed network inputs) clip
 // symmetrically to [-alpha, alpha] with s = alpha / qmax, and then
-// d y_q / d alpha = -1 for x <= -alpha (as in PACT-SAWB's weight clipping).
+// d y_q / d alpha = -1 for x <= -alpha (the mirror image of the paper's rule).
 // The paper's L2 regulariser on alpha is the optimiser's weight decay.
 #include <algorithm>
+#include <optional>
 
 #include "common/json_reader.h"
 #include "train/quantizers/algorithms.h"

@@ -3,12 +3,12 @@
 // Inference of Deep Neural Networks", MLSys 2020, arXiv:1903.08066).
 //
 // The learned parameter is log2 t (t = clipping threshold); training in the
-// log domain makes the update scale-invariant (paper section 3.3). The scale
+// log domain makes the update scale-invariant. The scale
 // is a power of two, so the integer graph rescales with shifts:
 //   s = 2^ceil(log2 t) / 2^(b-1)  signed,   s = 2^ceil(log2 t) / 2^b  unsigned
 //   q(x) = clamp(round(x / s), n, p) * s
 // with round and ceil through the STE. Autograd then yields the paper's
-// gradients (eq. 6-7): with r = round(x / s),
+// gradients: with r = round(x / s),
 //   d q / d log2 t = s ln2 * (r - x/s)  if n <= r <= p
 //                    s ln2 * n          if r < n
 //                    s ln2 * p          if r > p
