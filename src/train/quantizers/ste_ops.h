@@ -17,10 +17,18 @@ inline torch::Tensor sign(const torch::Tensor& x) {
   return x + (s - x).detach();
 }
 
+// Returns `value`'s values exactly, with the gradient of `surrogate` (same
+// shape, or broadcastable to it). `surrogate - surrogate.detach()` is exactly 0
+// for finite values, so no float rounding touches `value`; the more common
+// `x + (q - x).detach()` can move q by an ulp and knock it off its level.
+inline torch::Tensor with_gradient_of(const torch::Tensor& value, const torch::Tensor& surrogate) {
+  return value.detach() + (surrogate - surrogate.detach());
+}
+
 // Multiplies the gradient reaching `x` by `scale` without changing its value
-// (LSQ's step-size gradient scale).
+// (LSQ's step-size gradient scale). Value-exact, see with_gradient_of.
 inline torch::Tensor scale_gradient(const torch::Tensor& x, double scale) {
-  return (x - x * scale).detach() + x * scale;
+  return with_gradient_of(x, x * scale);
 }
 
 // Reshapes a per-channel parameter [C] so it broadcasts along `axis` of a tensor of `dim` dims.
