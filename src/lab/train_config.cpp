@@ -1,6 +1,7 @@
 #include "lab/train_config.h"
 
 #include "common/json_reader.h"
+#include "train/quantizers/catalog.h"
 
 namespace bitlab::lab {
 namespace {
@@ -47,6 +48,7 @@ train::TrainerOptions parse_train(const JsonReader& r) {
     r.fail("warmup_epochs", "fewer warm-up epochs than train.epochs");
   }
   t.augment = r.boolean("augment", t.augment);
+  t.shift_pixels = r.integer("shift_pixels", t.shift_pixels, 0, 8);
   t.seed = static_cast<uint64_t>(r.integer("seed", static_cast<int64_t>(t.seed), 0, (int64_t{1} << 53)));
   t.device = r.string("device", t.device);
   if (t.device != "cpu" && t.device.rfind("cuda", 0) != 0) r.fail("device", "\"cpu\", \"cuda\" or \"cuda:N\"");
@@ -81,8 +83,7 @@ QuantizationConfig parse_quantization(const JsonReader& r) {
   q.enabled = true;
   q.policy = parse_policy_field(r);
   if (r.has("algorithm")) {
-    q.policy.algorithm = r.choice("algorithm", q.policy.algorithm, {"ste", "pact", "lsq", "tqt", "dorefa", "ana",
-                                                                    "inq", "binary", "twn", "ttq", "log2", "codebook"});
+    q.policy.algorithm = r.choice("algorithm", q.policy.algorithm, train::quantizer_algorithms());
   }
   q.init = r.choice("init", q.init, {"ptq", "float"});
   q.from = r.string("from", q.from);
@@ -131,7 +132,7 @@ nlohmann::json to_json(const TrainJobConfig& c) {
        {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"eval_batch_size", t.eval_batch_size},
         {"optimizer", t.optimizer}, {"lr", t.lr}, {"momentum", t.momentum}, {"nesterov", t.nesterov},
         {"weight_decay", t.weight_decay}, {"schedule", t.schedule}, {"step_epochs", t.step_epochs},
-        {"step_gamma", t.step_gamma}, {"warmup_epochs", t.warmup_epochs}, {"augment", t.augment},
+        {"step_gamma", t.step_gamma}, {"warmup_epochs", t.warmup_epochs}, {"augment", t.augment}, {"shift_pixels", t.shift_pixels},
         {"seed", t.seed}, {"device", t.device}}},
       {"output", {{"dir", c.output_dir}}},
   };

@@ -7,12 +7,10 @@
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "common/text.h"
+#include "train/quantizers/catalog.h"
 
 namespace bitlab::train {
 namespace {
-
-const std::vector<std::string> kAlgorithms = {"ste", "pact", "lsq", "tqt", "dorefa", "ana",
-                                              "inq", "binary", "twn", "ttq", "log2", "codebook"};
 
 // "w4a8" / "w4" / "a8" -> bits; anything else is an error naming the field.
 std::pair<std::optional<int>, std::optional<int>> parse_shorthand(const std::string& text, const std::string& where) {
@@ -41,7 +39,7 @@ QuantizerChoice parse_choice(const JsonReader& parent, const std::string& key) {
   if (!v->is_object()) parent.fail(key, "a bit width (1 to 16) or an object {bits, algorithm, granularity, params}");
   JsonReader r(*v, parent.file(), parent.pointer_of(key));
   if (r.has("bits")) c.bits = static_cast<int>(r.integer("bits", 8, 1, 16));
-  if (r.has("algorithm")) c.algorithm = r.choice("algorithm", "ste", kAlgorithms);
+  if (r.has("algorithm")) c.algorithm = r.choice("algorithm", "ste", quantizer_algorithms());
   if (r.has("granularity")) {
     c.granularity = r.choice("granularity", "per_tensor", {"per_tensor", "per_channel"}) == "per_channel"
                         ? quant::Granularity::PerChannel
@@ -77,6 +75,10 @@ QuantizerOptions to_options(const PrecisionPolicy& policy, const QuantizerChoice
   o.role = role;
   o.bits = c.bits.value_or(8);
   o.algorithm = c.algorithm.value_or(policy.algorithm);
+  // Per-channel is the default for weights only where the algorithm supports it;
+  // asking for it explicitly where it does not stays an error (from the algorithm).
+  const AlgorithmInfo* info = find_algorithm(o.algorithm);
+  if (info && !info->per_channel) default_granularity = quant::Granularity::PerTensor;
   o.granularity = c.granularity.value_or(default_granularity);
   o.params = c.params.value_or(nlohmann::json::object());
   if (role == TensorRole::kWeight) {
@@ -103,7 +105,7 @@ PrecisionPolicy parse_policy(const nlohmann::json& json, const std::string& sour
     return p;
   }
   JsonReader r(json, source);
-  p.algorithm = r.choice("algorithm", p.algorithm, kAlgorithms);
+  p.algorithm = r.choice("algorithm", p.algorithm, quantizer_algorithms());
   if (r.has("default")) {
     std::string text = r.string("default", "");
     auto [w, a] = parse_shorthand(text, source + ": " + r.pointer_of("default"));

@@ -70,7 +70,8 @@ torch::Tensor Trainer::augment(torch::Tensor images) const {
   // Random shifts of up to kShift pixels: pad by replicating the border (the
   // background), then crop each sample at its own offset. Grouping samples by
   // offset keeps this to (2*kShift+1)^2 tensor ops per batch instead of n.
-  constexpr int64_t kShift = 2;
+  const int64_t kShift = options_.shift_pixels;
+  if (kShift == 0) return images;
   int64_t h = images.size(2), w = images.size(3);
   auto padded = torch::nn::functional::pad(
       images, torch::nn::functional::PadFuncOptions({kShift, kShift, kShift, kShift}).mode(torch::kReplicate));

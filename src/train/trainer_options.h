@@ -18,7 +18,8 @@ struct TrainerOptions {
   int64_t step_epochs = 5;          // step schedule: multiply by step_gamma every step_epochs
   double step_gamma = 0.1;
   int64_t warmup_epochs = 0;        // linear warm-up from lr/10, then the schedule
-  bool augment = true;              // random horizontal flips and shifts of up to 2 pixels
+  bool augment = true;              // random horizontal flips, and shifts when shift_pixels > 0
+  int64_t shift_pixels = 2;         // largest random shift (pixels, each axis) when augmenting
   uint64_t seed = 1;
   std::string device = "cpu";       // cpu | cuda | cuda:N
 };

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "quant/spec.h"
+#include "train/quantizers/catalog.h"
 #include "train/quantizers/quantizer_options.h"
 
 namespace bitlab::train {
@@ -60,8 +61,7 @@ TORCH_MODULE(Quantizer);
 // role (e.g. "inq" for activations), and for bad params.
 Quantizer make_quantizer(const QuantizerOptions& options);
 
-// Algorithm names in registry order, and whether each supports a role.
-const std::vector<std::string>& quantizer_algorithms();
+// Whether the catalog's algorithm exists and supports a role.
 bool algorithm_supports(const std::string& algorithm, TensorRole role);
 
 }  // namespace bitlab::train
