@@ -21,9 +21,12 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 # The main job on the embedded default: train the Fashion-MNIST CNN in float
-# (2 epochs; configs/fmnist-cnn.json is the full 15-epoch recipe).
+# (2 epochs; configs/fmnist-cnn.json is the full recipe), then quantise it at
+# mixed precision without training (8-bit first and last layers, 4-bit weights
+# elsewhere, 8-bit activations) and compare accuracies.
 demo: build
 	$(BUILD)/src/apps/bitlab train configs/demo.json --overwrite
+	$(BUILD)/src/apps/bitlab quantize runs/demo/checkpoint.pt --ptq --policy configs/policies/mixed-w4.json --out runs/demo-ptq
 
 clean:
 	rm -rf $(BUILD)

@@ -35,12 +35,21 @@ int run_quantize(const QuantizeArgs& args) {
   if (!args.algorithm.empty()) json["quantization"]["algorithm"] = args.algorithm;
   if (args.test_limit >= 0) json["data"]["test_limit"] = args.test_limit;
   json["name"] = json.value("name", "run") + "-ptq";
-  json["output"]["dir"] = args.output_dir.empty() ? std::filesystem::path(args.checkpoint).parent_path().string() + "-ptq-" + args.policy
-                                                  : args.output_dir;
+  // A policy file's stem names the default output ("mixed-w4" for policies/mixed-w4.json).
+  std::string policy_tag = std::filesystem::path(args.policy).stem().string();
+  json["output"]["dir"] = args.output_dir.empty()
+                              ? std::filesystem::path(args.checkpoint).parent_path().string() + "-ptq-" + policy_tag
+                              : args.output_dir;
   auto config = lab::parse_train_config(json, args.checkpoint + " (embedded config + command line)");
   fmt::print("bitlab quantize: PTQ of {} with policy {} ({} calibration, {} batches) -> {}\n", args.checkpoint,
              args.policy, args.calibration, args.batches, config.output_dir);
   auto result = lab::run_ptq_job(config);
+  fmt::print("{:<22} | {:<11} | {:>4} | {}\n", "layer", "quantises", "bits", "algorithm");
+  for (const auto& row : result.layers) {
+    fmt::print("{:<22} | {:<11} | {:>4} | {}\n", row["layer"].get<std::string>(), row["role"].get<std::string>(),
+               row["bits"].get<int>(), row["algorithm"].get<std::string>());
+  }
+  fmt::print("\n");
   fmt::print("{:>10} | {:>9} | {:>9}\n", "model", "test loss", "test acc");
   fmt::print("{:>10} | {:>9.4f} | {:>8.2f}%\n", "float", result.float_model.loss, 100 * result.float_model.accuracy);
   fmt::print("{:>10} | {:>9.4f} | {:>8.2f}%\n", "quantised", result.quantized_model.loss,

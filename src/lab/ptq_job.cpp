@@ -8,7 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "data/fashion_mnist.h"
+#include "lab/datasets.h"
 #include "lab/network_factory.h"
 #include "train/calibration/calibrate.h"
 #include "train/editing/quantize_model.h"
@@ -37,22 +37,25 @@ PtqResult run_ptq_job(const TrainJobConfig& config) {
     throw ConfigError("post-training quantisation needs quantization.from: the float checkpoint to quantise");
   }
   auto start = std::chrono::steady_clock::now();
-  auto load = [&](data::Split split) {
-    data::FashionMnistOptions o;
-    o.root = config.data.root;
-    o.split = split;
-    o.limit = split == data::Split::kTrain ? config.data.train_limit : config.data.test_limit;
-    data::FashionMnist d(o);
-    return train::LabeledTensors{d.images(), d.labels()};
-  };
-  auto train_set = load(data::Split::kTrain);
-  auto test_set = load(data::Split::kTest);
+  auto train_set = load_split(config.data, data::Split::kTrain);
+  auto test_set = load_split(config.data, data::Split::kTest);
 
   PtqResult result;
   auto float_network = build_network(config.model);
   train::load_checkpoint(config.quantization.from, *float_network, nullptr);
   result.float_model = train::Trainer(float_network, config.train).evaluate(test_set);
 
+  auto layers = train::quantizable_layers(*float_network);
+  for (const auto& [names, role] : {std::pair{layers.weight_layers, train::TensorRole::kWeight},
+                                    std::pair{layers.activation_layers, train::TensorRole::kActivation}}) {
+    for (const auto& name : names) {
+      auto q = train::resolve_quantizer(config.quantization.policy, name, role);
+      result.layers.push_back({{"layer", name},
+                               {"role", role == train::TensorRole::kWeight ? "weights" : "activations"},
+                               {"bits", q.bits},
+                               {"algorithm", q.algorithm}});
+    }
+  }
   auto network = build_network(config, Weights::kFromFloatCheckpoint);
   train::Trainer trainer(network, config.train);
   train::set_quantization_progress(*network, 1.0);
@@ -72,6 +75,7 @@ PtqResult run_ptq_job(const TrainJobConfig& config) {
                             {"config", to_json(config)},
                             {"float", train::to_json(result.float_model)},
                             {"final", train::to_json(result.quantized_model)},
+                            {"layers", result.layers},
                             {"seconds", result.seconds}};
   write_file_atomically(result.metrics, metrics.dump(2) + "\n");
   return result;

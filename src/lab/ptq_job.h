@@ -19,6 +19,8 @@ void calibrate_network(train::Classifier& network, const TrainJobConfig& config,
 struct PtqResult {
   train::Evaluation float_model;
   train::Evaluation quantized_model;
+  // One row per quantised layer: {"layer", "role" (weights|activations), "bits", "algorithm"}.
+  nlohmann::json layers = nlohmann::json::array();
   std::filesystem::path checkpoint;
   std::filesystem::path metrics;
   double seconds = 0;

@@ -8,7 +8,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/progress.h"
-#include "data/fashion_mnist.h"
+#include "lab/datasets.h"
 #include "lab/network_factory.h"
 #include "lab/ptq_job.h"
 #include "train/checkpoint.h"
@@ -19,15 +19,6 @@
 namespace bitlab::lab {
 namespace {
 
-train::LabeledTensors load_split(const DataConfig& config, data::Split split) {
-  data::FashionMnistOptions options;
-  options.root = config.root;
-  options.split = split;
-  options.limit = split == data::Split::kTrain ? config.train_limit : config.test_limit;
-  data::FashionMnist dataset(options);
-  return {dataset.images(), dataset.labels()};
-}
-
 // Resuming with a different recipe would silently mix two experiments; the
 // device is the one setting that may change (e.g. continue a GPU run on a CPU).
 void check_same_recipe(const nlohmann::json& saved, const TrainJobConfig& config,
@@ -37,31 +28,24 @@ void check_same_recipe(const nlohmann::json& saved, const TrainJobConfig& config
   now["train"].erase("device");
   before["train"].erase("device");
   auto patch = nlohmann::json::diff(before, now);
-  if (!patch.empty()) {
-    throw ConfigError(fmt::format(
-        "{}: cannot resume: the config differs from the checkpoint's at {} (was {}); use the "
-        "original config, or --overwrite to start afresh",
-        checkpoint.string(), patch[0].value("path", "?"),
-        before.contains(nlohmann::json::json_pointer(patch[0].value("path", "")))
-            ? before.at(nlohmann::json::json_pointer(patch[0].value("path", ""))).dump()
-            : "absent"));
-  }
+  if (patch.empty()) return;
+  nlohmann::json::json_pointer where(patch[0].at("path").get<std::string>());
+  throw ConfigError(fmt::format(
+      "{}: cannot resume: the config differs from the checkpoint's at {} (was {}); use the "
+      "original config, or --overwrite to start afresh",
+      checkpoint.string(), where.to_string(), before.contains(where) ? before.at(where).dump() : "absent"));
 }
 
 nlohmann::json metrics_json(const TrainJobConfig& config, const std::vector<train::EpochMetrics>& history,
                             const TrainJobResult& result, bool finished) {
-  nlohmann::json epochs = nlohmann::json::array();
   double total_seconds = 0;
-  for (const auto& m : history) {
-    epochs.push_back(train::to_json(m));
-    total_seconds += m.seconds;
-  }
+  for (const auto& m : history) total_seconds += m.seconds;
   nlohmann::json j = {{"name", config.name},
                       {"status", finished ? "finished" : "running"},
                       {"config", to_json(config)},
                       {"parameters", result.parameters},
                       {"macs", result.macs},
-                      {"epochs", epochs},
+                      {"epochs", train::to_json(history)},
                       {"train_seconds", total_seconds}};
   if (!history.empty()) j["final"] = train::to_json(history.back().test);
   return j;
@@ -128,10 +112,8 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   callbacks.on_epoch_end = [&](const train::EpochMetrics& m) {
     bar->finish(fmt::format("loss {:.4f} acc {:.2f}% | test loss {:.4f} acc {:.2f}%", m.train_loss,
                             100 * m.train_accuracy, m.test.loss, 100 * m.test.accuracy));
-    nlohmann::json history = nlohmann::json::array();
-    for (const auto& e : trainer.history()) history.push_back(train::to_json(e));
     train::save_checkpoint(result.checkpoint, *network, &trainer.optimizer(),
-                           {{"config", to_json(config)}, {"history", history}});
+                           {{"config", to_json(config)}, {"history", train::to_json(trainer.history())}});
     write_file_atomically(result.metrics, metrics_json(config, trainer.history(), result, false).dump(2) + "\n");
   };
 

@@ -15,6 +15,12 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"seconds", m.seconds}};
 }
 
+nlohmann::json to_json(const std::vector<EpochMetrics>& history) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& m : history) j.push_back(to_json(m));
+  return j;
+}
+
 EpochMetrics epoch_metrics_from_json(const nlohmann::json& j) {
   EpochMetrics m;
   m.epoch = j.at("epoch").get<int64_t>();

@@ -24,6 +24,7 @@ struct EpochMetrics {
 
 nlohmann::json to_json(const Evaluation& e);
 nlohmann::json to_json(const EpochMetrics& m);
+nlohmann::json to_json(const std::vector<EpochMetrics>& history);
 EpochMetrics epoch_metrics_from_json(const nlohmann::json& j);
 
 }  // namespace bitlab::train
