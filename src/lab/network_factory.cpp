@@ -34,8 +34,12 @@ std::shared_ptr<train::Classifier> build_network(const TrainJobConfig& config, W
     }
     train::load_checkpoint(q.from, *network, nullptr);
   }
-  if (q.fold_bn) train::fold_batchnorm(*network);
-  train::quantize_model(*network, q.policy);
+  // "keep" leaves BatchNorm float; "train" hands Conv2d→BatchNorm2d pairs to quantize_model.
+  if (q.batchnorm == "fold") train::fold_batchnorm(*network);
+  train::QuantizeModelOptions options;
+  options.train_batchnorm = q.batchnorm == "train";
+  options.conv_bn.freeze_progress = q.batchnorm_freeze;
+  train::quantize_model(*network, q.policy, options);
   return network;
 }
 

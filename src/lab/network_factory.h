@@ -1,7 +1,8 @@
 #pragma once
 // Builds the network a config describes: the float network of `model`, and,
 // when the config has a `quantization` section, its fake-quantised form
-// (BatchNorm folded, layers replaced per the precision policy).
+// (BatchNorm folded, trained folded or kept per quantization.batchnorm, layers
+// replaced per the precision policy).
 #include <memory>
 
 #include "lab/train_config.h"

@@ -87,7 +87,16 @@ QuantizationConfig parse_quantization(const JsonReader& r) {
   }
   q.init = r.choice("init", q.init, {"ptq", "float"});
   q.from = r.string("from", q.from);
-  q.fold_bn = r.boolean("fold_bn", q.fold_bn);
+  q.batchnorm = r.choice("batchnorm", q.batchnorm, {"fold", "train", "keep"});
+  // Configs and checkpoints written before "batchnorm" existed say fold_bn.
+  if (r.has("fold_bn")) {
+    if (r.has("batchnorm")) r.fail("fold_bn", "fold_bn to be absent next to batchnorm (its old spelling)");
+    q.batchnorm = r.boolean("fold_bn", true) ? "fold" : "keep";
+  }
+  q.batchnorm_freeze = r.number("batchnorm_freeze", q.batchnorm_freeze, 0.0, 1.0);
+  if (r.has("batchnorm_freeze") && q.batchnorm != "train") {
+    r.fail("batchnorm_freeze", "batchnorm_freeze only with batchnorm \"train\"");
+  }
   if (auto c = r.optional_object("calibration")) q.calibration = parse_calibration(*c);
   r.finish();
   return q;
@@ -141,11 +150,12 @@ nlohmann::json to_json(const TrainJobConfig& c) {
     j["quantization"] = {{"policy", train::to_json(q.policy)},
                          {"init", q.init},
                          {"from", q.from},
-                         {"fold_bn", q.fold_bn},
+                         {"batchnorm", q.batchnorm},
                          {"calibration",
                           {{"method", q.calibration.method},
                            {"batches", q.calibration.batches},
                            {"percentile", q.calibration.percentile}}}};
+    if (q.batchnorm == "train") j["quantization"]["batchnorm_freeze"] = q.batchnorm_freeze;
   }
   return j;
 }

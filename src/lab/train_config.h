@@ -40,7 +40,11 @@ struct QuantizationConfig {
   train::PrecisionPolicy policy;
   std::string init = "ptq";  // ptq: calibrate activation ranges first; float: ranges from the first batch
   std::string from;          // float checkpoint whose weights QAT starts from ("" = the network's own init)
-  bool fold_bn = true;       // fold BatchNorm into the preceding layer before quantising
+  // fold: fold BatchNorm into the preceding layer before quantising (inference-exact);
+  // train: Conv2d→BatchNorm2d pairs train as QConvBn2d (batch statistics, then frozen);
+  // keep: BatchNorm stays a float layer (such a network has no integer-only form).
+  std::string batchnorm = "fold";
+  double batchnorm_freeze = 0.9;  // train: QAT progress at which BN statistics freeze
   CalibrationConfig calibration;
 };
 

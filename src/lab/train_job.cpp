@@ -24,7 +24,9 @@ namespace {
 void check_same_recipe(const nlohmann::json& saved, const TrainJobConfig& config,
                        const std::filesystem::path& checkpoint) {
   nlohmann::json now = to_json(config);
-  nlohmann::json before = saved;
+  // Re-resolved, so a checkpoint written by an older bitlab compares in today's
+  // spelling (e.g. quantization.fold_bn → batchnorm).
+  nlohmann::json before = to_json(parse_train_config(saved, checkpoint.string() + " (embedded config)"));
   now["train"].erase("device");
   before["train"].erase("device");
   auto patch = nlohmann::json::diff(before, now);

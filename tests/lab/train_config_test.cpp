@@ -100,6 +100,37 @@ TEST(TrainConfig, QuantizationErrorsNameTheField) {
   EXPECT_THAT(error_of(R"({"quantization": {"policy": "missing-policy.json"}})"), HasSubstr("missing-policy.json: cannot open"));
 }
 
+TEST(TrainConfig, BatchNormHandling) {
+  auto parse = [](const std::string& text) { return parse_train_config(nlohmann::json::parse(text), "exp.json"); };
+  auto fold = parse(R"({"quantization": {"policy": "w4a4"}})");
+  EXPECT_EQ(fold.quantization.batchnorm, "fold");
+  EXPECT_FALSE(to_json(fold)["quantization"].contains("batchnorm_freeze")) << "only meaningful for train";
+  auto train = parse(R"({"quantization": {"policy": "w4a4", "batchnorm": "train", "batchnorm_freeze": 0.75}})");
+  EXPECT_EQ(train.quantization.batchnorm, "train");
+  EXPECT_DOUBLE_EQ(train.quantization.batchnorm_freeze, 0.75);
+  EXPECT_EQ(to_json(parse_train_config(to_json(train), "resolved")), to_json(train));
+  EXPECT_DOUBLE_EQ(parse(R"({"quantization": {"policy": "w4a4", "batchnorm": "train"}})").quantization.batchnorm_freeze,
+                   0.9);
+  auto keep = parse(R"({"quantization": {"policy": "w4a4", "batchnorm": "keep"}})");
+  EXPECT_EQ(to_json(parse_train_config(to_json(keep), "resolved")), to_json(keep));
+  EXPECT_EQ(to_json(keep)["quantization"]["batchnorm"], "keep");
+  // Configs embedded in checkpoints written before "batchnorm" existed.
+  EXPECT_EQ(parse(R"({"quantization": {"policy": "w4a4", "fold_bn": false}})").quantization.batchnorm, "keep");
+  EXPECT_EQ(parse(R"({"quantization": {"policy": "w4a4", "fold_bn": true}})").quantization.batchnorm, "fold");
+
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "batchnorm": "folded"}})"),
+              AllOf(HasSubstr("exp.json: /quantization/batchnorm: expected one of \"fold\", \"train\", \"keep\""),
+                    HasSubstr("did you mean \"fold\"")));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "batchnorm": true}})"),
+              HasSubstr("/quantization/batchnorm: expected one of"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "batchnorm": "train", "batchnorm_freeze": 1.5}})"),
+              HasSubstr("/quantization/batchnorm_freeze: expected a number in [0, 1]"));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "batchnorm_freeze": 0.5}})"),
+              HasSubstr("/quantization/batchnorm_freeze: expected batchnorm_freeze only with batchnorm \"train\""));
+  EXPECT_THAT(error_of(R"({"quantization": {"policy": "w4a4", "batchnorm": "keep", "fold_bn": true}})"),
+              HasSubstr("/quantization/fold_bn"));
+}
+
 TEST(TrainConfig, ShippedConfigsAreValid) {
   int checked = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(BITLAB_SOURCE_DIR) / "configs")) {

@@ -6,9 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "support/synthetic_dataset.h"
+#include "data/fashion_mnist.h"
+#include "lab/network_factory.h"
 #include "lab/ptq_job.h"
+#include "support/synthetic_dataset.h"
 #include "train/checkpoint.h"
+#include "train/modules/qconv2d.h"
+#include "train/modules/qconv_bn2d.h"
+#include "train/trainer.h"
 
 namespace bitlab::lab {
 namespace {
@@ -116,6 +121,86 @@ TEST(TrainJob, ShortQatRunOnA2kSubsetBeatsChance) {
   // The QAT checkpoint rebuilds and evaluates: config → fold → quantise → load.
   auto meta = train::read_checkpoint_meta(result.checkpoint);
   EXPECT_TRUE(meta["config"].contains("quantization"));
+}
+
+template <typename T>
+int count_modules(torch::nn::Module& network) {
+  int n = 0;
+  for (auto& m : network.modules()) n += dynamic_cast<T*>(m.get()) != nullptr;
+  return n;
+}
+
+TEST(TrainJob, BatchNormSettingShapesTheQuantisedNetwork) {
+  testing::TempDir dir;
+  TrainJobConfig c = tiny_job(dir, "unused", 1);
+  c.quantization.enabled = true;
+  c.quantization.policy = train::flat_policy(8, 8);
+  auto fold = build_network(c, Weights::kFresh);
+  EXPECT_EQ(count_modules<train::QConv2dImpl>(*fold), 2);
+  EXPECT_EQ(count_modules<torch::nn::BatchNorm2dImpl>(*fold), 0);
+  c.quantization.batchnorm = "train";
+  c.quantization.batchnorm_freeze = 0.6;
+  auto trained = build_network(c, Weights::kFresh);
+  EXPECT_EQ(count_modules<train::QConvBn2dImpl>(*trained), 2);
+  EXPECT_EQ(count_modules<train::QConv2dImpl>(*trained), 0);
+  EXPECT_EQ(count_modules<torch::nn::BatchNorm2dImpl>(*trained), 0);
+  for (auto& m : trained->modules()) {
+    if (auto* q = dynamic_cast<train::QConvBn2dImpl*>(m.get())) {
+      EXPECT_DOUBLE_EQ(q->options().freeze_progress, 0.6);
+    }
+  }
+  c.quantization.batchnorm = "keep";
+  auto kept = build_network(c, Weights::kFresh);
+  EXPECT_EQ(count_modules<train::QConv2dImpl>(*kept), 2);
+  EXPECT_EQ(count_modules<torch::nn::BatchNorm2dImpl>(*kept), 2);
+}
+
+TrainJobConfig trained_batchnorm_job(const testing::TempDir& dir, const std::string& out) {
+  TrainJobConfig c = tiny_job(dir, out, 3);
+  c.train.augment = false;
+  c.quantization.enabled = true;
+  c.quantization.policy = train::flat_policy(4, 4, "lsq");
+  c.quantization.batchnorm = "train";
+  c.quantization.calibration.batches = 2;
+  return c;
+}
+
+// QAT with BatchNorm trained folded (Jacob et al. 2018 §3.2) learns the
+// synthetic classes from scratch, and its checkpoint rebuilds from its config
+// alone: build_network(kFresh) + load_checkpoint evaluates exactly as the run
+// did, so the running statistics and quantiser state travel in the checkpoint.
+TEST(TrainJob, QatWithTrainedBatchNormLearnsAndItsCheckpointReloads) {
+  testing::TempDir dir;
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 512, .test = 256});
+  // From scratch, ranges come from the first training batch: eval-mode
+  // calibration would see BatchNorm's initial statistics (0, 1), not the data's.
+  TrainJobConfig c = trained_batchnorm_job(dir, "scratch");
+  c.quantization.init = "float";
+  auto result = run_train_job(c, {.progress = false});
+  EXPECT_GT(result.history.back().test.accuracy, 0.8);
+
+  auto network = build_network(c, Weights::kFresh);
+  train::load_checkpoint(result.checkpoint, *network, nullptr);
+  ASSERT_EQ(count_modules<train::QConvBn2dImpl>(*network), 2);
+  data::FashionMnistOptions o;
+  o.root = c.data.root;
+  o.split = data::Split::kTest;
+  data::FashionMnist test(o);
+  auto again = train::Trainer(network, c.train).evaluate({test.images(), test.labels()});
+  EXPECT_EQ(again.accuracy, result.history.back().test.accuracy);
+  EXPECT_EQ(again.loss, result.history.back().test.loss);
+}
+
+// The usual recipe: QAT (PTQ-calibrated) from a float checkpoint, whose
+// running statistics describe the data.
+TEST(TrainJob, QatWithTrainedBatchNormFromAFloatCheckpoint) {
+  testing::TempDir dir;
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 512, .test = 256});
+  auto float_run = run_train_job(tiny_job(dir, "float", 2), {.progress = false});
+  TrainJobConfig c = trained_batchnorm_job(dir, "qat");
+  c.quantization.from = float_run.checkpoint.string();
+  auto result = run_train_job(c, {.progress = false});
+  EXPECT_GT(result.history.back().test.accuracy, 0.8);
 }
 
 TEST(TrainJob, PtqOfAFloatCheckpointKeepsAccuracyAt8Bits) {

@@ -5,20 +5,15 @@
 namespace bitlab::train {
 namespace {
 
-struct BatchNormStatistics {
-  torch::Tensor mean, var, gamma, beta;
-  double eps;
-};
-
 template <typename BatchNorm>
 BatchNormStatistics statistics_of(const BatchNorm& bn) {
   return {bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.options.eps()};
 }
 
-// Returns (w', b') for a layer with weight [out, ...] and optional bias; float64 inside
-// so the folded layer matches conv+BN to float32 rounding.
-std::pair<torch::Tensor, torch::Tensor> folded(const torch::Tensor& weight, const torch::Tensor& bias,
-                                               const BatchNormStatistics& bn) {
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> fold_into(const torch::Tensor& weight, const torch::Tensor& bias,
+                                                  const BatchNormStatistics& bn) {
   auto factor = torch::rsqrt(bn.var.to(torch::kFloat64) + bn.eps);
   if (bn.gamma.defined()) factor = factor * bn.gamma.to(torch::kFloat64);
   std::vector<int64_t> shape(static_cast<size_t>(weight.dim()), 1);
@@ -29,8 +24,6 @@ std::pair<torch::Tensor, torch::Tensor> folded(const torch::Tensor& weight, cons
   if (bn.beta.defined()) b = b + bn.beta.to(torch::kFloat64);
   return {w, b.to(weight.dtype())};
 }
-
-}  // namespace
 
 int fold_batchnorm(torch::nn::Module& model) {
   torch::NoGradGuard no_grad;
@@ -45,7 +38,7 @@ int fold_batchnorm(torch::nn::Module& model) {
     bool adjacent = previous && previous_container == &container && previous_index + 1 == index;
     if ((bn2 || bn1) && adjacent) {
       if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(previous); conv && bn2) {
-        auto [w, b] = folded(conv->weight, conv->bias, statistics_of(*bn2));
+        auto [w, b] = fold_into(conv->weight, conv->bias, statistics_of(*bn2));
         const auto& o = conv->options;
         torch::nn::Conv2d replacement(torch::nn::Conv2dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
                                           .stride(o.stride())
@@ -61,7 +54,7 @@ int fold_batchnorm(torch::nn::Module& model) {
         replace_sequential_element(container, index, torch::nn::AnyModule(torch::nn::Identity()));
         ++count;
       } else if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(previous); linear && bn1) {
-        auto [w, b] = folded(linear->weight, linear->bias, statistics_of(*bn1));
+        auto [w, b] = fold_into(linear->weight, linear->bias, statistics_of(*bn1));
         torch::nn::Linear replacement(torch::nn::LinearOptions(linear->options.in_features(),
                                                                linear->options.out_features()).bias(true));
         replacement->weight.copy_(w);

@@ -3,6 +3,7 @@
 #include "train/editing/sequential_edit.h"
 #include "train/modules/qactivation.h"
 #include "train/modules/qconv2d.h"
+#include "train/modules/qconv_bn2d.h"
 #include "train/modules/qlinear.h"
 #include "train/modules/qmerge.h"
 
@@ -22,6 +23,12 @@ Edit classify(const torch::nn::Module& m) {
   return Edit::kNone;
 }
 
+// The BatchNorm2d right after element `index` of `container`, if there is one.
+std::shared_ptr<torch::nn::BatchNorm2dImpl> batchnorm_after(torch::nn::SequentialImpl& container, size_t index) {
+  if (index + 1 >= container.size()) return nullptr;
+  return std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(container.ptr(index + 1));
+}
+
 }  // namespace
 
 QuantizedLayers quantizable_layers(Classifier& model) {
@@ -37,14 +44,22 @@ QuantizedLayers quantizable_layers(Classifier& model) {
   return layers;
 }
 
-QuantizedLayers quantize_model(Classifier& model, const PrecisionPolicy& policy) {
+QuantizedLayers quantize_model(Classifier& model, const PrecisionPolicy& policy, const QuantizeModelOptions& options) {
   std::vector<bool> used(policy.layers.size(), false);
   QuantizedLayers layers;
   auto device = model.parameters().empty() ? torch::Device(torch::kCPU) : model.parameters().front().device();
   for_each_sequential_element(model, [&](const std::string& name, torch::nn::SequentialImpl& container, size_t index,
                                          const std::shared_ptr<torch::nn::Module>& element) {
     const torch::nn::Module& m = *element;
-    if (auto* conv = dynamic_cast<const torch::nn::Conv2dImpl*>(&m)) {
+    auto* conv = dynamic_cast<const torch::nn::Conv2dImpl*>(&m);
+    auto bn = conv && options.train_batchnorm ? batchnorm_after(container, index) : nullptr;
+    if (conv && bn) {
+      // The next visit finds the Identity in the BatchNorm's slot and leaves it.
+      QConvBn2d conv_bn(*conv, *bn, resolve_quantizer(policy, name, TensorRole::kWeight, &used), options.conv_bn);
+      replace_sequential_element(container, index, torch::nn::AnyModule(conv_bn));
+      replace_sequential_element(container, index + 1, torch::nn::AnyModule(torch::nn::Identity()));
+      layers.weight_layers.push_back(name);
+    } else if (conv) {
       replace_sequential_element(container, index, torch::nn::AnyModule(QConv2d(*conv, resolve_quantizer(policy, name, TensorRole::kWeight, &used))));
       layers.weight_layers.push_back(name);
     } else if (auto* linear = dynamic_cast<const torch::nn::LinearImpl*>(&m)) {
@@ -71,6 +86,7 @@ QuantizedLayers quantize_model(Classifier& model, const PrecisionPolicy& policy)
 void set_quantization_progress(torch::nn::Module& model, double progress) {
   for (const auto& m : model.modules()) {
     if (auto* q = dynamic_cast<QuantizerImpl*>(m.get())) q->set_progress(progress);
+    if (auto* conv_bn = dynamic_cast<QConvBn2dImpl*>(m.get())) conv_bn->set_progress(progress);
   }
 }
 

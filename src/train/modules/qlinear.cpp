@@ -1,17 +1,13 @@
 #include "train/modules/qlinear.h"
 
+#include "train/modules/weight_quantizer.h"
+
 namespace bitlab::train {
 
 QLinearImpl::QLinearImpl(const torch::nn::LinearImpl& source, QuantizerOptions weight_quantizer) {
   weight = register_parameter("weight", source.weight.detach().clone());
   if (source.bias.defined()) bias = register_parameter("bias", source.bias.detach().clone());
-  weight_quantizer.role = TensorRole::kWeight;
-  weight_quantizer.axis = 0;
-  weight_quantizer.channels =
-      weight_quantizer.granularity == quant::Granularity::PerChannel ? weight.size(0) : 1;
-  this->weight_quantizer = register_module("weight_quantizer", make_quantizer(weight_quantizer));
-  torch::NoGradGuard no_grad;
-  this->weight_quantizer->initialize(weight.detach());
+  this->weight_quantizer = register_module("weight_quantizer", make_weight_quantizer(weight_quantizer, weight));
 }
 
 torch::Tensor QLinearImpl::quantized_weight() { return weight_quantizer->forward(weight); }
