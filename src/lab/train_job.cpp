@@ -83,8 +83,10 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   }
 
   if (resuming) {
+    // Recipe first: a changed architecture then reads as "differs at /model/..."
+    // rather than as a weight-shape mismatch.
+    check_same_recipe(train::read_checkpoint_meta(result.checkpoint).at("config"), config, result.checkpoint);
     auto meta = train::load_checkpoint(result.checkpoint, *network, &trainer.optimizer());
-    check_same_recipe(meta.at("config"), config, result.checkpoint);
     std::vector<train::EpochMetrics> history;
     for (const auto& e : meta.at("history")) history.push_back(train::epoch_metrics_from_json(e));
     trainer.restore_history(std::move(history));

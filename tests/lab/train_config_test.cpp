@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "train/policy.h"
 #include "support/synthetic_dataset.h"
 
 namespace bitlab::lab {
@@ -131,14 +132,24 @@ TEST(TrainConfig, BatchNormHandling) {
               HasSubstr("/quantization/fold_bn"));
 }
 
+// configs/policies/ holds precision policies (docs/policies.md), every other
+// JSON file under configs/ is an experiment config; each must load as its kind.
 TEST(TrainConfig, ShippedConfigsAreValid) {
-  int checked = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(BITLAB_SOURCE_DIR) / "configs")) {
+  const auto root = std::filesystem::path(BITLAB_SOURCE_DIR) / "configs";
+  int configs = 0;
+  int policies = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (entry.path().extension() != ".json") continue;
-    EXPECT_NO_THROW(load_train_config(entry.path())) << entry.path();
-    ++checked;
+    if (entry.path().parent_path().filename() == "policies") {
+      EXPECT_NO_THROW(train::load_policy(entry.path())) << entry.path();
+      ++policies;
+    } else {
+      EXPECT_NO_THROW(load_train_config(entry.path())) << entry.path();
+      ++configs;
+    }
   }
-  EXPECT_GE(checked, 16);
+  EXPECT_GE(configs, 16);
+  EXPECT_GE(policies, 1);
 }
 
 }  // namespace
