@@ -11,6 +11,7 @@ packages=(
   libfmt-dev                         # formatting of messages and tables
   libcli11-dev                       # the bitlab command line
   zlib1g-dev                         # gzip-compressed IDX datasets
+  libsqlite3-dev                     # the experiment lab's results store (lab/core)
   libgtest-dev libgmock-dev          # unit tests
   librapidcheck-dev                  # property tests
   libbenchmark-dev                   # benchmarks (bench/)
