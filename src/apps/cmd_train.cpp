@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "apps/commands.h"
-#include "common/json_reader.h"
+#include "lab/core/config_loader.h"
 #include "lab/train_config.h"
 #include "lab/train_job.h"
 
@@ -23,7 +23,8 @@ struct TrainArgs {
 };
 
 int run_train(const TrainArgs& args) {
-  nlohmann::json json = JsonReader::parse_file(args.config);
+  // "extends" is resolved before the overrides, which then win over base and file alike.
+  nlohmann::json json = lab::load_config(args.config);
   std::string source = args.config;
   // Command-line overrides are applied to the JSON so they are validated (and
   // reported) exactly like the file's own values.

@@ -12,5 +12,7 @@ using Action = std::function<int()>;
 Action add_train_command(CLI::App& app);
 Action add_eval_command(CLI::App& app);
 Action add_quantize_command(CLI::App& app);
+Action add_convert_command(CLI::App& app);
+Action add_lab_command(CLI::App& app);
 
 }  // namespace bitlab::apps

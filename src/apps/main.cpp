@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       {"train", bitlab::apps::add_train_command(app)},
       {"eval", bitlab::apps::add_eval_command(app)},
       {"quantize", bitlab::apps::add_quantize_command(app)},
+      {"convert", bitlab::apps::add_convert_command(app)},
+      {"lab", bitlab::apps::add_lab_command(app)},
   };
   CLI11_PARSE(app, argc, argv);
   try {

@@ -1,6 +1,7 @@
 #include "lab/train_config.h"
 
 #include "common/json_reader.h"
+#include "lab/core/config_loader.h"
 #include "train/quantizers/catalog.h"
 
 namespace bitlab::lab {
@@ -123,7 +124,8 @@ TrainJobConfig parse_train_config(const nlohmann::json& json, const std::string&
 }
 
 TrainJobConfig load_train_config(const std::filesystem::path& path) {
-  return parse_train_config(JsonReader::parse_file(path), path.string());
+  // Through the lab's loader, so a config may build on another with "extends".
+  return parse_train_config(load_config(path), path.string());
 }
 
 nlohmann::json to_json(const TrainJobConfig& c) {

@@ -58,6 +58,7 @@ struct TrainJobConfig {
 };
 
 TrainJobConfig parse_train_config(const nlohmann::json& json, const std::string& file_name);
+// Reads `path`, resolving its "extends" chain (lab/core/config_loader.h) first.
 TrainJobConfig load_train_config(const std::filesystem::path& path);
 
 // The fully resolved config (defaults filled in): saved beside results and in

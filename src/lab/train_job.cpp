@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/progress.h"
+#include "lab/core/folds.h"
 #include "lab/datasets.h"
 #include "lab/network_factory.h"
 #include "lab/ptq_job.h"
@@ -38,8 +40,54 @@ void check_same_recipe(const nlohmann::json& saved, const TrainJobConfig& config
       checkpoint.string(), where.to_string(), before.contains(where) ? before.at(where).dump() : "absent"));
 }
 
+nlohmann::json fold_json(const std::optional<FoldAssignment>& fold) {
+  if (!fold) return nullptr;
+  return {{"index", fold->fold_index}, {"count", fold->fold_count}, {"split_seed", fold->split_seed}};
+}
+
+nlohmann::json evaluations_json(const std::vector<train::Evaluation>& evaluations) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& e : evaluations) j.push_back(train::to_json(e));
+  return j;
+}
+
+// A checkpoint of fold 2 resumed as fold 3 would have trained on fold 3's
+// validation images; the fold is not part of the config, so it is checked here.
+void check_same_fold(const nlohmann::json& meta, const std::optional<FoldAssignment>& fold,
+                     const std::filesystem::path& checkpoint) {
+  nlohmann::json saved = meta.contains("fold") ? meta.at("fold") : nlohmann::json(nullptr);
+  if (saved == fold_json(fold)) return;
+  throw ConfigError(fmt::format("{}: cannot resume: the checkpoint was trained with cross-validation fold {}, "
+                                "this run asks for {}; use --overwrite (or another output.dir) to start afresh",
+                                checkpoint.string(), saved.dump(), fold_json(fold).dump()));
+}
+
+// Cross-validation: the training split shrinks to the other k-1 folds and the
+// held-out fold becomes the validation set.
+train::LabeledTensors split_off_fold(train::LabeledTensors& train_set, const FoldAssignment& fold) {
+  auto labels = train_set.labels.contiguous();
+  std::span<const int64_t> values(labels.data_ptr<int64_t>(), static_cast<size_t>(labels.numel()));
+  if (fold.fold_count > static_cast<int>(values.size())) {
+    throw ConfigError(fmt::format("cross_validation: {} folds need at least {} training images, the training "
+                                  "split has {}; lower cross_validation.folds or raise data.train_limit",
+                                  fold.fold_count, fold.fold_count, values.size()));
+  }
+  FoldSplit split = fold_split(values, fold.fold_count, fold.split_seed, fold.fold_index);
+  auto to_tensor = [](const std::vector<size_t>& indices) {
+    std::vector<int64_t> v(indices.begin(), indices.end());
+    return torch::tensor(v, torch::kInt64);
+  };
+  auto train_index = to_tensor(split.train);
+  auto validation_index = to_tensor(split.validation);
+  train::LabeledTensors validation{train_set.images.index_select(0, validation_index),
+                                   train_set.labels.index_select(0, validation_index)};
+  train_set = {train_set.images.index_select(0, train_index), train_set.labels.index_select(0, train_index)};
+  return validation;
+}
+
 nlohmann::json metrics_json(const TrainJobConfig& config, const std::vector<train::EpochMetrics>& history,
-                            const TrainJobResult& result, bool finished) {
+                            const TrainJobResult& result, const std::optional<FoldAssignment>& fold,
+                            bool finished) {
   double total_seconds = 0;
   for (const auto& m : history) total_seconds += m.seconds;
   nlohmann::json j = {{"name", config.name},
@@ -50,6 +98,11 @@ nlohmann::json metrics_json(const TrainJobConfig& config, const std::vector<trai
                       {"epochs", train::to_json(history)},
                       {"train_seconds", total_seconds}};
   if (!history.empty()) j["final"] = train::to_json(history.back().test);
+  if (fold) {
+    j["fold"] = fold_json(fold);
+    j["validation"] = evaluations_json(result.validation);
+    if (!result.validation.empty()) j["final_validation"] = train::to_json(result.validation.back());
+  }
   return j;
 }
 
@@ -70,6 +123,8 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
 
   auto train_set = load_split(config.data, data::Split::kTrain);
   auto test_set = load_split(config.data, data::Split::kTest);
+  std::optional<train::LabeledTensors> validation_set;
+  if (options.fold) validation_set = split_off_fold(train_set, *options.fold);
 
   bool resuming = have_checkpoint && options.resume;
   torch::manual_seed(config.train.seed);  // weight initialisation
@@ -85,10 +140,18 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   if (resuming) {
     // Recipe first: a changed architecture then reads as "differs at /model/..."
     // rather than as a weight-shape mismatch.
-    check_same_recipe(train::read_checkpoint_meta(result.checkpoint).at("config"), config, result.checkpoint);
+    auto saved_meta = train::read_checkpoint_meta(result.checkpoint);
+    check_same_recipe(saved_meta.at("config"), config, result.checkpoint);
+    check_same_fold(saved_meta, options.fold, result.checkpoint);
     auto meta = train::load_checkpoint(result.checkpoint, *network, &trainer.optimizer());
     std::vector<train::EpochMetrics> history;
     for (const auto& e : meta.at("history")) history.push_back(train::epoch_metrics_from_json(e));
+    if (options.fold) {
+      for (const auto& e : meta.at("validation")) {
+        result.validation.push_back({e.at("loss").get<double>(), e.at("accuracy").get<double>(),
+                                     e.at("samples").get<int64_t>()});
+      }
+    }
     trainer.restore_history(std::move(history));
     network->to(trainer.device());
     if (options.progress) {
@@ -116,9 +179,15 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   callbacks.on_epoch_end = [&](const train::EpochMetrics& m) {
     bar->finish(fmt::format("loss {:.4f} acc {:.2f}% | test loss {:.4f} acc {:.2f}%", m.train_loss,
                             100 * m.train_accuracy, m.test.loss, 100 * m.test.accuracy));
-    train::save_checkpoint(result.checkpoint, *network, &trainer.optimizer(),
-                           {{"config", to_json(config)}, {"history", train::to_json(trainer.history())}});
-    write_file_atomically(result.metrics, metrics_json(config, trainer.history(), result, false).dump(2) + "\n");
+    if (validation_set) result.validation.push_back(trainer.evaluate(*validation_set));
+    nlohmann::json meta = {{"config", to_json(config)}, {"history", train::to_json(trainer.history())}};
+    if (options.fold) {
+      meta["fold"] = fold_json(options.fold);
+      meta["validation"] = evaluations_json(result.validation);
+    }
+    train::save_checkpoint(result.checkpoint, *network, &trainer.optimizer(), meta);
+    write_file_atomically(result.metrics,
+                          metrics_json(config, trainer.history(), result, options.fold, false).dump(2) + "\n");
   };
 
   int64_t epochs_this_run = 0;
@@ -131,7 +200,8 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   result.history = trainer.fit(train_set, test_set, callbacks);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bool finished = static_cast<int64_t>(result.history.size()) == config.train.epochs;
-  write_file_atomically(result.metrics, metrics_json(config, result.history, result, finished).dump(2) + "\n");
+  write_file_atomically(result.metrics,
+                        metrics_json(config, result.history, result, options.fold, finished).dump(2) + "\n");
   return result;
 }
 

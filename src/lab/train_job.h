@@ -5,8 +5,10 @@
 // continues from the last finished one.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
+#include "lab/core/run.h"
 #include "lab/train_config.h"
 #include "train/metrics.h"
 
@@ -19,10 +21,16 @@ struct TrainJobOptions {
   // Stop after this many epochs in this invocation (0 = run to the end); with
   // --resume this slices a long run over pre-emptible allocations.
   int64_t stop_after_epochs = 0;
+  // k-fold cross-validation (lab runs): train on the other k-1 folds of the
+  // training split and evaluate the held-out fold after every epoch. The test
+  // set is still evaluated every epoch, and never trained or tuned on.
+  std::optional<FoldAssignment> fold;
 };
 
 struct TrainJobResult {
   std::vector<train::EpochMetrics> history;
+  // With options.fold: the held-out fold's evaluation after each epoch (history[i] ↔ validation[i]).
+  std::vector<train::Evaluation> validation;
   int64_t parameters = 0;
   int64_t macs = 0;
   double seconds = 0;  // this invocation's training time

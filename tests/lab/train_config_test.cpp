@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "lab/core/design.h"
+#include "lab/core/expand.h"
 #include "train/policy.h"
 #include "support/synthetic_dataset.h"
 
@@ -132,14 +134,66 @@ TEST(TrainConfig, BatchNormHandling) {
               HasSubstr("/quantization/fold_bn"));
 }
 
-// configs/policies/ holds precision policies (docs/policies.md), every other
-// JSON file under configs/ is an experiment config; each must load as its kind.
+TEST(TrainConfig, ExtendsABaseConfigWithAMergePatch) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "sub");
+  std::ofstream(dir / "base.json") << R"({"name": "base", "model": {"channels": [16, 32], "hidden": 64},
+    "train": {"epochs": 7, "lr": 0.01}, "quantization": {"policy": "w4a4"}})";
+  std::ofstream(dir / "sub/child.json") << R"({"extends": "../base.json", "name": "child",
+    "model": {"channels": [8]}, "train": {"epochs": 2}, "quantization": null})";
+  auto c = load_train_config(dir / "sub/child.json");
+  EXPECT_EQ(c.name, "child");
+  EXPECT_EQ(c.model.cnn.channels, (std::vector<int64_t>{8}));  // arrays replace, they do not merge
+  EXPECT_EQ(c.model.cnn.hidden, 64);                           // kept from the base
+  EXPECT_EQ(c.train.epochs, 2);
+  EXPECT_DOUBLE_EQ(c.train.lr, 0.01);
+  EXPECT_FALSE(c.quantization.enabled);  // null removed the base's quantisation
+  // The merged config is still checked strictly, and errors name the child.
+  std::ofstream(dir / "sub/typo.json") << R"({"extends": "../base.json", "train": {"epoch": 2}})";
+  try {
+    load_train_config(dir / "sub/typo.json");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("typo.json: /train/epoch"), HasSubstr("did you mean \"epochs\"")));
+  }
+  std::ofstream(dir / "sub/missing.json") << R"({"extends": "nowhere.json"})";
+  EXPECT_THAT(([&] {
+                try {
+                  load_train_config(dir / "sub/missing.json");
+                } catch (const ConfigError& e) {
+                  return std::string(e.what());
+                }
+                return std::string("no error");
+              }()),
+              AllOf(HasSubstr("missing.json: /extends"), HasSubstr("nowhere.json")));
+}
+
+// Every shipped experiment design expands into runs whose configs are valid train configs.
+TEST(TrainConfig, ShippedDesignsExpandIntoValidConfigs) {
+  const auto root = std::filesystem::path(BITLAB_SOURCE_DIR) / "configs" / "designs";
+  int designs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root)) {
+    if (entry.path().extension() != ".json") continue;
+    ExpandOptions options;
+    options.validate = [](const nlohmann::json& config) { parse_train_config(config, "resolved config"); };
+    std::vector<lab::Run> runs;
+    EXPECT_NO_THROW(runs = expand(load_design(entry.path()), options)) << entry.path();
+    EXPECT_FALSE(runs.empty()) << entry.path();
+    ++designs;
+  }
+  EXPECT_GE(designs, 1);
+}
+
+// configs/policies/ holds precision policies (docs/policies.md), configs/designs/
+// experiment designs (docs/lab.md, checked above), every other JSON file under
+// configs/ is an experiment config; each must load as its kind.
 TEST(TrainConfig, ShippedConfigsAreValid) {
   const auto root = std::filesystem::path(BITLAB_SOURCE_DIR) / "configs";
   int configs = 0;
   int policies = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (entry.path().extension() != ".json") continue;
+    if (entry.path().parent_path().filename() == "designs") continue;
     if (entry.path().parent_path().filename() == "policies") {
       EXPECT_NO_THROW(train::load_policy(entry.path())) << entry.path();
       ++policies;

@@ -20,6 +20,7 @@
 
 #include "common/json_reader.h"
 #include "train/quantizers/algorithms.h"
+#include "train/quantizers/fused/fake_quant.h"
 #include "train/quantizers/ste_ops.h"
 #include "train/quantizers/uniform_common.h"
 
@@ -36,6 +37,11 @@ class LsqQuantizerImpl : public QuantizerImpl {
   torch::Tensor forward(const torch::Tensor& x) override {
     const double g = 1.0 / std::sqrt(static_cast<double>(elements_per_step(x)) * range_.qmax);
     auto s = detail::broadcast(ste::scale_gradient(positive_step(), g), options_, x);
+    // Fused one-pass kernel where it applies (s keeps its graph above, so the
+    // gradient scale and the floor still act); the two lines below are its reference.
+    if (options_.granularity == quant::Granularity::PerTensor && fused::fusable(x, s)) {
+      return fused::lsq_fake_quant(x, s, range_.qmin, range_.qmax);
+    }
     auto v = torch::clamp(x / s, range_.qmin, range_.qmax);
     return ste::round(v) * s;
   }

@@ -17,6 +17,7 @@
 
 #include "common/json_reader.h"
 #include "train/quantizers/algorithms.h"
+#include "train/quantizers/fused/fake_quant.h"
 #include "train/quantizers/ste_ops.h"
 #include "train/quantizers/uniform_common.h"
 
@@ -40,12 +41,16 @@ class PactQuantizerImpl : public QuantizerImpl {
 
   torch::Tensor forward(const torch::Tensor& x) override {
     auto alpha = detail::broadcast(clip(), options_, x);
+    auto s = (alpha / range_.qmax).detach();
+    // Fused one-pass kernel where it applies; the graph below is its reference.
+    if (options_.granularity == quant::Granularity::PerTensor && fused::fusable(x, alpha)) {
+      return fused::pact_fake_quant(x, alpha, s.item<float>(), options_.is_signed, kmin_, range_.qmax);
+    }
     // Clip with torch::where so the gradient to alpha is exactly PACT's
     // indicator (1 at and above alpha, -1 at and below -alpha, 0 between).
     auto lower = options_.is_signed ? -alpha : torch::zeros_like(alpha);
     auto y = torch::where(x >= alpha, alpha, torch::where(x <= lower, lower, x));
     // Quantised value from detached tensors, gradient of y (the STE of eq. 3).
-    auto s = (alpha / range_.qmax).detach();
     auto q = torch::clamp(torch::round(y.detach() / s), kmin_, range_.qmax);
     return ste::with_gradient_of(q * s, y);
   }

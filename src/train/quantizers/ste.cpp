@@ -2,6 +2,7 @@
 
 #include "common/json_reader.h"
 #include "train/quantizers/algorithms.h"
+#include "train/quantizers/fused/fake_quant.h"
 #include "train/quantizers/ste_ops.h"
 
 namespace bitlab::train {
@@ -25,6 +26,10 @@ torch::Tensor SteQuantizerImpl::decode(const torch::Tensor& q, const torch::Tens
 }
 
 torch::Tensor SteQuantizerImpl::forward(const torch::Tensor& x) {
+  // Fused one-pass kernel where it applies; the graph below is its reference.
+  if (options_.granularity == quant::Granularity::PerTensor && fused::fusable(x, scale_)) {
+    return fused::ste_fake_quant(x, scale_.item<float>(), zero_point_.item<float>(), range_.qmin, range_.qmax);
+  }
   // ste::round is value-exact, so the output is exactly (k - z) * s.
   return decode(ste::round(clamped_code(x)), x);
 }

@@ -1,0 +1,208 @@
+// The tracer against the LibTorch model it traces: the traced graph computes
+// what eval() computes, and it converts to an integer graph that runs.
+#include "train/trace/trace_model.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+
+#include "common/error.h"
+#include "ir/passes/convert.h"
+#include "ir/validate.h"
+#include "quant/uniform.h"
+#include "runtime/fake_quant.h"
+#include "runtime/reference.h"
+#include "runtime/simulation.h"
+#include "train/editing/fold_batchnorm.h"
+#include "train/editing/quantize_model.h"
+#include "zoo/fmnist_cnn.h"
+
+namespace bitlab::train {
+namespace {
+
+constexpr std::int64_t kBatch = 16;
+constexpr std::int64_t kSide = 8;
+
+// A small FmnistCnn (two blocks, hidden layer, dropout) with random BatchNorm
+// statistics, quantised per `policy`, its activation quantisers initialised by
+// one training-mode batch, then put in eval mode.
+zoo::FmnistCnn quantised_cnn(const nlohmann::json& policy, const std::string& batchnorm, std::uint64_t seed) {
+  torch::manual_seed(static_cast<std::int64_t>(seed));
+  zoo::FmnistCnnOptions o;
+  o.image_size = kSide;
+  o.channels = {4, 6};
+  o.hidden = 12;
+  o.num_classes = 5;
+  zoo::FmnistCnn net(o);
+  torch::NoGradGuard no_grad;
+  for (auto& m : net->modules()) {
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) {
+      bn->weight.uniform_(0.5, 1.5);
+      bn->bias.uniform_(-0.3, 0.3);
+      bn->running_mean.uniform_(-0.2, 0.2);
+      bn->running_var.uniform_(0.5, 2.0);
+    }
+  }
+  if (batchnorm == "fold") fold_batchnorm(*net);
+  QuantizeModelOptions options;
+  options.train_batchnorm = batchnorm == "train";
+  quantize_model(*net, parse_policy(policy, "test policy"), options);
+  net->train();
+  net->forward(torch::rand({kBatch, 1, kSide, kSide}));  // lazy initialisation of the activation ranges
+  net->eval();
+  return net;
+}
+
+TraceOptions trace_options(int output_bits) {
+  TraceOptions t;
+  t.input_shape = {kBatch, 1, kSide, kSide};
+  t.output_bits = output_bits;
+  return t;
+}
+
+runtime::RealTensorMap as_inputs(const torch::Tensor& images) {
+  const torch::Tensor x = images.to(torch::kFloat64).contiguous();
+  return {{"images", {{x.sizes().begin(), x.sizes().end()}, {x.data_ptr<double>(), x.data_ptr<double>() + x.numel()}}}};
+}
+
+std::vector<double> values_of(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+using Case = std::tuple<std::string, std::string>;  // algorithm, batchnorm handling
+
+class TraceMatchesModel : public ::testing::TestWithParam<Case> {};
+
+TEST_P(TraceMatchesModel, FakeQuantisedGraphComputesWhatEvalComputes) {
+  const auto& [algorithm, batchnorm] = GetParam();
+  auto net = quantised_cnn({{"algorithm", algorithm}, {"default", "w4a8"}}, batchnorm, 3);
+  const ir::Graph graph = trace_model(*net, trace_options(0));
+  EXPECT_NO_THROW(ir::validate(graph));
+  const bool kept_bn = std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                                   [](const ir::Node& n) { return n.op == ir::OpKind::BatchNorm; });
+  EXPECT_EQ(kept_bn, batchnorm == "keep");
+
+  // In float64 the model computes the graph's arithmetic up to summation order,
+  // far below any rounding threshold's neighbourhood: equal to 1e-9. (Traced
+  // again in float64: PACT and DoReFa derive their step from alpha in the
+  // model's precision, and the graph holds the step the model uses.)
+  torch::manual_seed(5);
+  const torch::Tensor images = torch::rand({kBatch, 1, kSide, kSide});
+  net->to(torch::kFloat64);
+  const ir::Graph graph64 = trace_model(*net, trace_options(0));
+  torch::NoGradGuard no_grad;
+  const std::vector<double> expected64 = values_of(net->forward(images.to(torch::kFloat64)));
+  const std::vector<double> got64 =
+      runtime::run_fake_quantised(graph64, as_inputs(images)).at(graph64.outputs[0]).values;
+  ASSERT_EQ(got64.size(), expected64.size());
+  for (std::size_t i = 0; i < got64.size(); ++i) EXPECT_NEAR(got64[i], expected64[i], 1e-9) << "element " << i;
+
+  // In float32 a value within float32 noise of a rounding threshold can round
+  // the other way (docs/conversion.md); almost every row still matches.
+  net->to(torch::kFloat32);
+  const std::vector<double> expected32 = values_of(net->forward(images));
+  const std::vector<double> got = runtime::run_fake_quantised(graph, as_inputs(images)).at(graph.outputs[0]).values;
+  ASSERT_EQ(got.size(), expected32.size());
+  const std::int64_t k = static_cast<std::int64_t>(got.size()) / kBatch;
+  int rows_equal = 0;
+  for (std::int64_t r = 0; r < kBatch; ++r) {
+    bool equal = true;
+    for (std::int64_t j = 0; j < k; ++j) {
+      const auto i = static_cast<std::size_t>(r * k + j);
+      equal = equal && std::abs(got[i] - expected32[i]) <= 1e-5 * (1.0 + std::abs(got[i]));
+    }
+    rows_equal += equal;
+  }
+  EXPECT_GE(rows_equal, kBatch - 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, TraceMatchesModel,
+                         ::testing::Combine(::testing::Values("ste", "pact", "lsq", "tqt", "dorefa"),
+                                            ::testing::Values("fold", "keep", "train")),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                         });
+
+class TraceConverts : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TraceConverts, IntegerGraphRunsAndAgreesWithTheModel) {
+  auto net = quantised_cnn({{"algorithm", GetParam()}, {"default", "w8a8"}}, "train", 9);
+  const ir::Graph fq = trace_model(*net, trace_options(16));
+  const ir::Graph integer = ir::passes::convert(fq);
+  EXPECT_NO_THROW(ir::validate_integer_graph(integer));
+
+  torch::manual_seed(6);
+  const torch::Tensor images = torch::rand({kBatch, 1, kSide, kSide});
+  runtime::IntTensorMap codes;
+  for (const auto& q : ir::passes::input_quantisers(fq)) {
+    const std::vector<float> x(images.data_ptr<float>(), images.data_ptr<float>() + images.numel());
+    const auto c = quant::quantise(x, fq.tensor(q.name).shape, q.spec, {q.rounding});
+    codes.emplace(q.name, runtime::IntTensor{fq.tensor(q.name).shape, {c.begin(), c.end()}});
+  }
+  const runtime::IntTensorMap reference = runtime::run_reference(integer, codes);
+  EXPECT_EQ(runtime::to_int(runtime::run_simulation(integer, runtime::to_sim(codes))), reference);
+
+  torch::NoGradGuard no_grad;
+  const torch::Tensor logits = net->forward(images);
+  const runtime::IntTensor& out = reference.at(integer.outputs[0]);
+  ASSERT_EQ(out.shape, (ir::Shape{kBatch, 5}));
+  int agree = 0;
+  for (std::int64_t r = 0; r < kBatch; ++r) {
+    const auto row = out.values.begin() + r * 5;
+    agree += std::max_element(row, row + 5) - row == logits[r].argmax().item<std::int64_t>();
+  }
+  EXPECT_GE(agree, kBatch - 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, TraceConverts, ::testing::Values("ste", "lsq", "pact"));
+
+TEST(Trace, NonUniformWeightsNameTheLayerAndAlgorithm) {
+  const nlohmann::json policy = {{"default", "w4a8"},
+                                 {"layers", {{{"match", "features.conv1_0"}, {"weights", {{"algorithm", "log2"}}}}}}};
+  auto net = quantised_cnn(policy, "fold", 1);
+  try {
+    (void)trace_model(*net, trace_options(16));
+    FAIL() << "log2 weights traced";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("features.conv1_0"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("\"log2\""));
+  }
+}
+
+TEST(Trace, FloatModelIsRefused) {
+  zoo::FmnistCnnOptions o;
+  o.image_size = kSide;
+  o.channels = {4};
+  zoo::FmnistCnn net(o);
+  EXPECT_THROW((void)trace_model(*net, trace_options(16)), ConfigError);
+}
+
+TEST(Trace, OutputQuantCoversTheLogitsWithoutSaturating) {
+  auto net = quantised_cnn({{"default", "w4a4"}}, "fold", 4);
+  const ir::Graph graph = trace_model(*net, trace_options(16));
+  const ir::Node& last = graph.nodes.back();
+  ASSERT_EQ(last.op, ir::OpKind::Quant);
+  EXPECT_EQ(last.inputs[0], "classifier.fc_out");
+  const quant::QuantSpec& spec = last.attrs<ir::QuantAttrs>().spec;
+  EXPECT_EQ(spec.bits, 16);
+  // Even inputs far outside the training range stay inside the code range
+  // (the input quantiser clamps, and the bound covers every clamped input),
+  // and the quant only rounds the logits to its step.
+  torch::manual_seed(8);
+  const auto inputs = as_inputs(torch::rand({kBatch, 1, kSide, kSide}) * 100 - 50);
+  const auto out = runtime::run_fake_quantised(graph, inputs).at(graph.outputs[0]).values;
+  const ir::Graph raw = trace_model(*net, trace_options(0));
+  const auto logits = runtime::run_fake_quantised(raw, inputs).at(raw.outputs[0]).values;
+  ASSERT_EQ(out.size(), logits.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    EXPECT_LT(std::abs(out[i]), spec.step() * spec.qmax());
+    EXPECT_LE(std::abs(out[i] - logits[i]), spec.step() / 2 * (1 + 1e-9));
+  }
+}
+
+}  // namespace
+}  // namespace bitlab::train
