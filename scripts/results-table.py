@@ -59,11 +59,11 @@ def main():
                 base = m["final"]["accuracy"]
                 break
 
-    print("| run | precision | algorithm | init | epochs | train time | test acc | vs float |")
-    print("|---|---|---|---|---:|---:|---:|---:|")
+    print("| run | precision | algorithm | init | epochs | lr | flips | train time | test acc | vs float |")
+    print("|---|---|---|---|---:|---:|---|---:|---:|---:|")
     for d, m in runs:
         if m.get("status") != "finished":
-            print(f"| {pathlib.Path(d).name} | (not finished: {m.get('status')}) | | | | | | |")
+            print(f"| {pathlib.Path(d).name} | (not finished: {m.get('status')}) | | | | | | | | |")
             continue
         config = m["config"]
         precision, algorithm = describe_policy(config)
@@ -71,14 +71,18 @@ def main():
         if m.get("kind") == "ptq":
             init = f"PTQ, {q.get('calibration', {}).get('method', '?')} calibration"
             epochs = "0"
+            lr = "-"
+            flips = "-"
             seconds = f"{m.get('seconds', 0):.0f} s (calibration + eval)"
         else:
             init = q.get("init", "-") if q else "random"
             epochs = str(len(m.get("epochs", [])))
+            lr = f"{config['train']['lr']:g}"
+            flips = "yes" if config["train"].get("augment", True) else "no"
             seconds = f"{m.get('train_seconds', 0) / 60:.1f} min"
         acc = m["final"]["accuracy"]
         delta = "" if base is None or not q else f"{100 * (acc - base):+.2f} pp"
-        print(f"| {pathlib.Path(d).name} | {precision} | {algorithm} | {init} | {epochs} | {seconds} | "
+        print(f"| {pathlib.Path(d).name} | {precision} | {algorithm} | {init} | {epochs} | {lr} | {flips} | {seconds} | "
               f"{100 * acc:.2f} % | {delta} |")
 
 

@@ -80,7 +80,9 @@ TEST(Cli, TrainsPrintsTableAndEvaluatesTheCheckpoint) {
   EXPECT_EQ(no_mode.status, 2);
   EXPECT_THAT(no_mode.output, HasSubstr("--ptq"));
   auto cuda = run("train " + (dir / "c.json").string() + " --overwrite --device cuda");
-  if (cuda.status != 0) EXPECT_THAT(cuda.output, HasSubstr("CUDA"));
+  if (cuda.status != 0) {
+    EXPECT_THAT(cuda.output, HasSubstr("CUDA"));
+  }
 }
 
 TEST(Cli, MissingDatasetNamesTheFileAndThePackage) {

@@ -88,13 +88,14 @@ std::string markdown_cell(const std::string& text) {
 
 std::string markdown_table(const Table& t) {
   std::string out = "|";
-  for (const auto& h : t.header) out += " " + markdown_cell(h) + " |";
+  // Appended piece by piece: `" " + std::string&&` trips GCC 12's -Wrestrict false positive.
+  for (const auto& h : t.header) out.append(" ").append(markdown_cell(h)).append(" |");
   out += "\n|";
   for (size_t i = 0; i < t.header.size(); ++i) out += i == 0 ? "---|" : "---:|";
   out += "\n";
   for (const auto& row : t.rows) {
     out += "|";
-    for (const auto& cell : row) out += " " + markdown_cell(cell) + " |";
+    for (const auto& cell : row) out.append(" ").append(markdown_cell(cell)).append(" |");
     out += "\n";
   }
   return out;
