@@ -1,5 +1,5 @@
 # Fails when a module that must build without LibTorch includes it (docs/architecture.md).
-set(torch_free common quant data/io lab/core ir runtime codegen hw)
+set(torch_free common quant data/io lab/core ir runtime codegen hw search/core onnx)
 set(violations "")
 foreach(module IN LISTS torch_free)
   file(GLOB_RECURSE files "${SOURCE_DIR}/src/${module}/*.h" "${SOURCE_DIR}/src/${module}/*.cpp")
@@ -9,6 +9,15 @@ foreach(module IN LISTS torch_free)
       list(APPEND violations "${f}: ${hits}")
     endif()
   endforeach()
+endforeach()
+# Torch-free files inside LibTorch modules (built into torch-free libraries).
+set(torch_free_files train/policy.h train/policy.cpp train/quantizers/catalog.h train/quantizers/catalog.cpp
+    train/quantizers/quantizer_options.h)
+foreach(f IN LISTS torch_free_files)
+  file(STRINGS "${SOURCE_DIR}/src/${f}" hits REGEX "#[ \t]*include[ \t]*[<\"](torch|ATen|c10|caffe2)/")
+  if(hits)
+    list(APPEND violations "src/${f}: ${hits}")
+  endif()
 endforeach()
 if(violations)
   string(REPLACE ";" "\n" msg "${violations}")

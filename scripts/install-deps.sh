@@ -15,7 +15,12 @@ packages=(
   libgtest-dev libgmock-dev          # unit tests
   librapidcheck-dev                  # property tests
   libbenchmark-dev                   # benchmarks (bench/)
+  clang-14 libclang-rt-14-dev        # libFuzzer target of the graph loader (fuzz/, BITLAB_BUILD_FUZZERS)
   dataset-fashion-mnist              # the embedded default dataset
+  libonnx-dev                        # ONNX / QONNX export, import and checker (src/onnx)
+  libglpk-dev libeigen3-dev          # search: integer programs (GLPK), Gaussian processes (Eigen)
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm      # codegen: Cortex-M4 build + emulation
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc  # codegen: rv32 build + emulation
 )
 
 missing=()

@@ -16,6 +16,9 @@ int run_convert(const lab::ConvertJobOptions& options) {
   const lab::ConvertJobResult result = lab::run_convert_job(options);
   fmt::print("{}: integer graph of {} nodes written to {} (+ {})\n", options.checkpoint.string(), result.nodes,
              result.graph.string(), result.weights.filename().string());
+  if (!options.fake_quantised_out.empty()) {
+    fmt::print("fake-quantised graph written to {}\n", options.fake_quantised_out.string());
+  }
   if (const auto& v = result.verification) {
     fmt::print("verified on {} test images:\n", v->samples);
     fmt::print("  accuracy, LibTorch fake-quantised model:  {:6.2f}%\n", percent(v->torch_correct, v->samples));
@@ -40,6 +43,8 @@ Action add_convert_command(CLI::App& app) {
                   "checkpoint.pt written by `bitlab train` with a quantization section or `bitlab quantize --ptq`")
       ->required();
   cmd->add_option("--out", options->out, "NET.tq.json to write (the weights go to NET.tq.bin beside it)")->required();
+  cmd->add_option("--fake-quantised-out", options->fake_quantised_out,
+                  "Also write the fake-quantised graph before conversion (input of `bitlab export --format qonnx`)");
   cmd->add_flag("--verify", options->verify,
                 "Run the test set through the LibTorch model, the float64 simulation and the integer runtime");
   cmd->add_option("--test-limit", options->test_limit, "Verify on the first N test images (0 = all)")

@@ -75,7 +75,8 @@ int run_report(const LabArgs& args) {
   for (const auto& text : args.compare) options.comparisons.push_back(lab::parse_comparison(text, variants));
   if (store.metric(options.metric).empty() && store.counts().done > 0) {
     throw ConfigError(fmt::format("--metric: no done run in {} has a metric \"{}\"; bitlab lab run records "
-                                  "test_accuracy, test_loss, validation_accuracy, validation_loss, train_seconds",
+                                  "test_accuracy, test_loss, validation_accuracy, validation_loss, train_seconds and, for "
+                                  "quantised runs, the costs of docs/lab.md (total_bits, bops, ...)",
                                   args.store, options.metric));
   }
   lab::Report report = lab::build_report(store, options);

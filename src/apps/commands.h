@@ -13,6 +13,12 @@ Action add_train_command(CLI::App& app);
 Action add_eval_command(CLI::App& app);
 Action add_quantize_command(CLI::App& app);
 Action add_convert_command(CLI::App& app);
+Action add_codegen_command(CLI::App& app);
+Action add_export_command(CLI::App& app);
 Action add_lab_command(CLI::App& app);
+Action add_cost_command(CLI::App& app);
+Action add_hw_command(CLI::App& app);
+Action add_search_command(CLI::App& app);
+Action add_zoo_command(CLI::App& app);
 
 }  // namespace bitlab::apps

@@ -18,7 +18,13 @@ int main(int argc, char** argv) {
       {"eval", bitlab::apps::add_eval_command(app)},
       {"quantize", bitlab::apps::add_quantize_command(app)},
       {"convert", bitlab::apps::add_convert_command(app)},
+      {"codegen", bitlab::apps::add_codegen_command(app)},
+      {"export", bitlab::apps::add_export_command(app)},
       {"lab", bitlab::apps::add_lab_command(app)},
+      {"cost", bitlab::apps::add_cost_command(app)},
+      {"hw", bitlab::apps::add_hw_command(app)},
+      {"search", bitlab::apps::add_search_command(app)},
+      {"zoo", bitlab::apps::add_zoo_command(app)},
   };
   CLI11_PARSE(app, argc, argv);
   try {

@@ -11,29 +11,38 @@ namespace {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-void check_kernel_fits(const Layer& layer, const TileMemory& memory) {
-  if (layer.kernel[0] > memory.kernel_rows || layer.kernel[1] > memory.kernel_cols) {
-    throw std::invalid_argument(fmt::format("layer \"{}\": its {}×{} kernel does not fit the accelerator's {}×{} "
-                                            "{} weight memory",
-                                            layer.name, layer.kernel[0], layer.kernel[1], memory.kernel_rows,
-                                            memory.kernel_cols, to_string(layer.kind)));
-  }
-}
+struct SpatialTile {
+  std::int64_t rows = 0;  // output rows and cols per tile
+  std::int64_t cols = 0;
+  std::int64_t kernel_pieces = 1;
+};
 
-// Output rows and cols per tile for a 2-D layer on `memory`, or an error naming the layer.
-std::pair<std::int64_t, std::int64_t> spatial_tile(const Layer& layer, const TileMemory& memory) {
-  check_kernel_fits(layer, memory);
-  const std::int64_t rows = outputs_per_tile(memory.rows, layer.kernel[0], layer.stride[0], layer.dilation[0]);
-  const std::int64_t cols = outputs_per_tile(memory.cols, layer.kernel[1], layer.stride[1], layer.dilation[1]);
-  if (rows < 1 || cols < 1) {
-    throw std::invalid_argument(fmt::format("layer \"{}\": its dilated {}×{} kernel spans more than the accelerator's "
-                                            "{}×{} input memory",
-                                            layer.name, layer.kernel[0], layer.kernel[1], memory.rows, memory.cols));
+// Output rows and cols per tile for a 2-D layer on `memory`, or an error naming
+// the layer. Every sub-kernel uses the same output blocks, sized for the
+// largest sub-kernel's input window, so their partial sums accumulate in place.
+SpatialTile spatial_tile(const Layer& layer, const TileMemory& memory) {
+  const KernelSplit kr = split_kernel(layer.kernel[0], memory.kernel_rows);
+  const KernelSplit kc = split_kernel(layer.kernel[1], memory.kernel_cols);
+  SpatialTile t;
+  t.rows = outputs_per_tile(memory.rows, kr.extent, layer.stride[0], layer.dilation[0]);
+  t.cols = outputs_per_tile(memory.cols, kc.extent, layer.stride[1], layer.dilation[1]);
+  t.kernel_pieces = kr.pieces * kc.pieces;
+  if (t.rows < 1 || t.cols < 1) {
+    throw std::invalid_argument(fmt::format("layer \"{}\": its dilated {}×{} (sub-)kernel spans more than the "
+                                            "accelerator's {}×{} input memory",
+                                            layer.name, kr.extent, kc.extent, memory.rows, memory.cols));
   }
-  return {rows, cols};
+  return t;
 }
 
 }  // namespace
+
+KernelSplit split_kernel(std::int64_t kernel, std::int64_t memory_kernel) {
+  KernelSplit k;
+  k.pieces = ceil_div(kernel, memory_kernel);
+  k.extent = ceil_div(kernel, k.pieces);
+  return k;
+}
 
 std::int64_t outputs_per_tile(std::int64_t memory_extent, std::int64_t kernel, std::int64_t stride, std::int64_t dilation) {
   const std::int64_t window = dilation * (kernel - 1) + 1;
@@ -45,18 +54,20 @@ TileCount count_tiles(const Layer& layer, const AcceleratorOptions& options) {
   TileCount t;
   switch (layer.kind) {
     case LayerKind::Conv2d: {
-      const auto [rows, cols] = spatial_tile(layer, options.conv);
+      const SpatialTile s = spatial_tile(layer, options.conv);
+      t.kernel_pieces = s.kernel_pieces;
       t.groups = layer.groups;
-      t.rows = ceil_div(layer.output_shape.at(1), rows);
-      t.cols = ceil_div(layer.output_shape.at(2), cols);
+      t.rows = ceil_div(layer.output_shape.at(1), s.rows);
+      t.cols = ceil_div(layer.output_shape.at(2), s.cols);
       t.out_channels = ceil_div(layer.output_shape.at(0) / layer.groups, options.conv.channels);
       t.in_channels = ceil_div(layer.input_shape.at(0) / layer.groups, options.conv.channels);
       return t;
     }
     case LayerKind::DepthwiseConv2d: {
-      const auto [rows, cols] = spatial_tile(layer, options.depthwise);
-      t.rows = ceil_div(layer.output_shape.at(1), rows);
-      t.cols = ceil_div(layer.output_shape.at(2), cols);
+      const SpatialTile s = spatial_tile(layer, options.depthwise);
+      t.kernel_pieces = s.kernel_pieces;
+      t.rows = ceil_div(layer.output_shape.at(1), s.rows);
+      t.cols = ceil_div(layer.output_shape.at(2), s.cols);
       t.out_channels = ceil_div(layer.output_shape.at(0), options.depthwise.channels);
       return t;
     }
@@ -64,7 +75,7 @@ TileCount count_tiles(const Layer& layer, const AcceleratorOptions& options) {
       t.out_channels = ceil_div(layer.weight_shape.at(0), options.linear.outputs);
       t.in_channels = ceil_div(layer.weight_shape.at(1), options.linear.inputs);
       return t;
-    default: return {0, 0, 0, 0, 0};
+    default: return {0, 0, 0, 0, 0, 0};
   }
 }
 
@@ -95,7 +106,7 @@ AcceleratorLayerCost accelerator_layer_cost(const Layer& layer, const Accelerato
   cost.layer = layer.name;
   cost.on_accelerator = has_weights(layer.kind);
   if (!cost.on_accelerator) {
-    cost.tiles = {0, 0, 0, 0, 0};
+    cost.tiles = {0, 0, 0, 0, 0, 0};
     cost.config = {0, 0, 0.0};
     return cost;
   }

@@ -49,23 +49,36 @@ struct AcceleratorOptions {
 
 // Tiles of one layer: the product of the ceilings below (1 where a factor
 // does not apply). Rows and cols count output blocks; in_channels splits the
-// accumulation over input channels; groups repeats everything per group.
+// accumulation over input channels; kernel_pieces splits it over sub-kernels
+// of a kernel larger than the weight memory; groups repeats everything per group.
 struct TileCount {
   std::int64_t groups = 1;
   std::int64_t rows = 1;
   std::int64_t cols = 1;
   std::int64_t out_channels = 1;
   std::int64_t in_channels = 1;
-  [[nodiscard]] std::int64_t total() const { return groups * rows * cols * out_channels * in_channels; }
+  std::int64_t kernel_pieces = 1;
+  [[nodiscard]] std::int64_t total() const { return groups * rows * cols * out_channels * in_channels * kernel_pieces; }
 };
+
+// A kernel extent split into equal sub-kernels that fit the weight memory:
+// pieces = ceil(kernel / memory_kernel) of extent ceil(kernel / pieces) each
+// (the last one possibly shorter, run on the same output blocks).
+struct KernelSplit {
+  std::int64_t pieces = 1;
+  std::int64_t extent = 1;
+};
+KernelSplit split_kernel(std::int64_t kernel, std::int64_t memory_kernel);
 
 // Output rows (or cols) one tile computes: as many as fit the output memory
 // and whose input window, (t − 1)·stride + dilation·(kernel − 1) + 1 rows
 // including the kernel's halo, fits the input memory.
 std::int64_t outputs_per_tile(std::int64_t memory_extent, std::int64_t kernel, std::int64_t stride, std::int64_t dilation);
 
-// Throws std::invalid_argument naming the layer when its kernel exceeds the
-// weight memory; zero tiles for layers the accelerator does not run (add, pools).
+// A kernel larger than the weight memory runs as sub-kernels (split_kernel)
+// accumulating into the same outputs. Throws std::invalid_argument naming the
+// layer when a sub-kernel's dilated window exceeds the input memory; zero
+// tiles for layers the accelerator does not run (add, pools).
 TileCount count_tiles(const Layer& layer, const AcceleratorOptions& options = {});
 
 // Smallest supported precision ≥ bits (2 -> 4, 5 -> 8); throws std::invalid_argument above the widest.

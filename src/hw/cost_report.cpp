@@ -5,7 +5,7 @@ namespace {
 
 nlohmann::json tiles_json(const TileCount& t) {
   return {{"groups", t.groups}, {"rows", t.rows}, {"cols", t.cols}, {"out_channels", t.out_channels},
-          {"in_channels", t.in_channels}, {"total", t.total()}};
+          {"in_channels", t.in_channels}, {"kernel_pieces", t.kernel_pieces}, {"total", t.total()}};
 }
 
 nlohmann::json layer_json(const CostReport& report, std::size_t i) {

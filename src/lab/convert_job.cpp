@@ -20,6 +20,7 @@
 #include "train/checkpoint.h"
 #include "train/editing/quantize_model.h"
 #include "train/trace/trace_model.h"
+#include "zoo/network_names.h"
 
 namespace bitlab::lab {
 namespace {
@@ -153,6 +154,10 @@ ConvertJobResult run_convert_job(const ConvertJobOptions& options) {
   const zoo::FmnistCnnOptions& cnn = config.model.cnn;
   train::TraceOptions trace;
   trace.input_shape = {1, cnn.in_channels, cnn.image_size, cnn.image_size};
+  if (const zoo::NetworkSpec* spec = zoo::find_network(config.model.arch)) {
+    trace.input_shape = spec->input[1] == 0 ? ir::Shape{1, spec->input[0]}
+                                             : ir::Shape{1, spec->input[0], spec->input[1], spec->input[2]};
+  }
   trace.graph_name = config.name;
   Graphs graphs;
   try {
@@ -177,6 +182,7 @@ ConvertJobResult run_convert_job(const ConvertJobOptions& options) {
     }
   }
   ir::save_graph(graphs.integer, options.out);
+  if (!options.fake_quantised_out.empty()) ir::save_graph(graphs.fake_quantised, options.fake_quantised_out);
   if (options.verify) result.verification = verify(*network, graphs, options, config);
   return result;
 }

@@ -12,6 +12,7 @@ namespace bitlab::lab {
 struct ConvertJobOptions {
   std::filesystem::path checkpoint;  // written by `bitlab train` (with quantization) or `bitlab quantize --ptq`
   std::filesystem::path out;         // NET.tq.json; the weights go to NET.tq.bin beside it
+  std::filesystem::path fake_quantised_out;  // optional: also the traced fake-quantised graph (for QONNX export)
   bool verify = false;
   std::string data_root;             // "" = the checkpoint config's data.root
   std::int64_t test_limit = 0;       // first N test images (0 = all)

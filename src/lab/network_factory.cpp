@@ -7,12 +7,16 @@
 #include "train/editing/fold_batchnorm.h"
 #include "train/editing/quantize_model.h"
 #include "zoo/fmnist_cnn.h"
+#include "zoo/networks.h"
 
 namespace bitlab::lab {
 
 std::shared_ptr<train::Classifier> build_network(const ModelConfig& config) {
   if (config.arch == "fmnist_cnn") return zoo::FmnistCnn(config.cnn).ptr();
-  throw ConfigError(fmt::format("model.arch \"{}\": unknown network (known: fmnist_cnn)", config.arch));
+  if (zoo::find_network(config.arch)) return zoo::build_zoo_network(config.arch).ptr();
+  std::string known = "fmnist_cnn";
+  for (const auto& n : zoo::kNetworks) known += ", " + std::string(n.name);
+  throw ConfigError(fmt::format("model.arch \"{}\": unknown network (known: {})", config.arch, known));
 }
 
 std::shared_ptr<train::Classifier> build_network(const TrainJobConfig& config, Weights weights) {

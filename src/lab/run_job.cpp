@@ -1,5 +1,6 @@
 #include "lab/run_job.h"
 
+#include "lab/run_costs.h"
 #include "lab/train_config.h"
 #include "lab/train_job.h"
 
@@ -56,6 +57,8 @@ RunResults run_design_run(const Run& run, const RunJobOptions& options) {
     // overrides (e.g. 8-bit first and last layers) stay in the resolved config.
     results.metrics["weight_bits"] = config.quantization.policy.weights.bits.value_or(8);
     results.metrics["activation_bits"] = config.quantization.policy.activations.bits.value_or(8);
+    // What the trained network costs on the modelled hardware, for the report's Pareto fronts.
+    for (const auto& [name, value] : run_cost_metrics(config, trained.checkpoint)) results.metrics[name] = value;
   }
   results.artefacts["checkpoint"] = trained.checkpoint.string();
   results.artefacts["metrics"] = trained.metrics.string();

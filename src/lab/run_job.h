@@ -25,7 +25,8 @@ std::filesystem::path run_folder(const Run& run, const std::filesystem::path& ru
 // returns what the store records:
 //   metrics  test_accuracy, test_loss, train_seconds, parameters, macs,
 //            validation_accuracy and validation_loss with cross-validation,
-//            weight_bits and activation_bits (the policy's defaults) when quantised;
+//            weight_bits and activation_bits (the policy's defaults) when quantised,
+//            and then the hardware costs of run_costs.h (total_bits, bops, ...);
 //   curves   per epoch: train_loss, train_accuracy, test_loss, test_accuracy, lr,
 //            validation_loss and validation_accuracy with cross-validation;
 //   artefacts checkpoint, metrics, config.

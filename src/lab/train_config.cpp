@@ -3,6 +3,7 @@
 #include "common/json_reader.h"
 #include "lab/core/config_loader.h"
 #include "train/quantizers/catalog.h"
+#include "zoo/network_names.h"
 
 namespace bitlab::lab {
 namespace {
@@ -21,7 +22,9 @@ DataConfig parse_data(const JsonReader& r) {
 
 ModelConfig parse_model(const JsonReader& r) {
   ModelConfig m;
-  m.arch = r.choice("arch", m.arch, {"fmnist_cnn"});
+  std::vector<std::string> archs{"fmnist_cnn"};
+  for (const auto& n : zoo::kNetworks) archs.emplace_back(n.name);
+  m.arch = r.choice("arch", m.arch, archs);
   auto& c = m.cnn;
   c.channels = r.integers("channels", c.channels, 1, 4096, 1, 4);
   c.convs_per_block = r.integer("convs_per_block", c.convs_per_block, 1, 8);

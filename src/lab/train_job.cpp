@@ -17,6 +17,7 @@
 #include "train/editing/quantize_model.h"
 #include "train/trainer.h"
 #include "zoo/fmnist_cnn.h"
+#include "zoo/networks.h"
 
 namespace bitlab::lab {
 namespace {
@@ -130,7 +131,13 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   torch::manual_seed(config.train.seed);  // weight initialisation
   auto network = build_network(config, resuming ? Weights::kFresh : Weights::kFromFloatCheckpoint);
   result.parameters = count_parameters(*network);
-  result.macs = zoo::count_macs(config.model.cnn);
+  if (const zoo::NetworkSpec* spec = zoo::find_network(config.model.arch)) {
+    std::vector<int64_t> shape(spec->input.begin(), spec->input.end());
+    if (shape[1] == 0) shape.resize(1);
+    result.macs = zoo::count_macs(*zoo::build_zoo_network(config.model.arch), shape);
+  } else {
+    result.macs = zoo::count_macs(config.model.cnn);
+  }
   train::Trainer trainer(network, config.train);
 
   if (config.quantization.enabled && config.quantization.init == "ptq" && !resuming) {

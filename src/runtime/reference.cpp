@@ -5,14 +5,18 @@
 #include "quant/dyadic.h"
 #include "quant/layout.h"
 #include "runtime/graph_walk.h"
+#include "runtime/hardware_requant.h"
 
 namespace bitlab::runtime {
 namespace {
 
 // The rounding ops in exact integer arithmetic (quant's 128-bit Requantiser).
 struct IntegerRounding {
+  const HardwareWidths* hardware = nullptr;  // §15 emulation when set
+
   // §14.9: y = clamp(((x − z_x)·m_c + 2^(s_c−1)) >> s_c) + z_y, lo, hi).
   IntTensor requant(const ir::Node& node, const IntTensor& x, const ir::Tensor& x_info, const ir::Tensor& y_info) {
+    if (hardware) return hardware_requant(node, x, x_info, y_info, *hardware);
     const auto& a = node.attrs<ir::RequantAttrs>();
     const ir::Quantization& xq = x_info.quant();
     std::vector<quant::Requantiser> requantisers;
@@ -55,6 +59,12 @@ struct IntegerRounding {
 
 IntTensorMap run_reference(const ir::Graph& graph, const IntTensorMap& inputs) {
   IntegerRounding rounding;
+  return detail::walk_graph<std::int64_t>(graph, inputs, rounding);
+}
+
+IntTensorMap run_reference(const ir::Graph& graph, const IntTensorMap& inputs, const ReferenceOptions& options) {
+  if (options.hardware) options.hardware->validate();
+  IntegerRounding rounding{options.hardware ? &*options.hardware : nullptr};
   return detail::walk_graph<std::int64_t>(graph, inputs, rounding);
 }
 

@@ -1,10 +1,10 @@
-#include <cstdio>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/cli_runner.h"
 #include "support/synthetic_dataset.h"
 
 namespace bitlab {
@@ -12,26 +12,11 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-struct Run {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-Run run(const std::string& args) {
-  std::string command = std::string(BITLAB_BINARY) + " " + args + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using testing::run_bitlab;
 
 TEST(Cli, VersionAndHelp) {
-  EXPECT_THAT(run("--version").output, HasSubstr("bitlab 0."));
-  auto help = run("train --help");
+  EXPECT_THAT(run_bitlab("--version").output, HasSubstr("bitlab 0."));
+  auto help = run_bitlab("train --help");
   EXPECT_EQ(help.status, 0);
   EXPECT_THAT(help.output, AllOf(HasSubstr("--resume"), HasSubstr("--epochs")));
 }
@@ -39,13 +24,13 @@ TEST(Cli, VersionAndHelp) {
 TEST(Cli, BadConfigExitsWithAMessageNamingFileAndPath) {
   testing::TempDir dir;
   std::ofstream(dir / "bad.json") << R"({"train": {"epochs": "many"}})";
-  auto r = run("train " + (dir / "bad.json").string());
+  auto r = run_bitlab("train " + (dir / "bad.json").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.output, AllOf(HasSubstr("error: "), HasSubstr("bad.json: /train/epochs: expected an integer")));
-  auto missing = run("train " + (dir / "none.json").string());
+  auto missing = run_bitlab("train " + (dir / "none.json").string());
   EXPECT_EQ(missing.status, 2);
   EXPECT_THAT(missing.output, HasSubstr("none.json: cannot open"));
-  auto bad_flag = run("train " + (dir / "bad.json").string() + " --epochs -3");
+  auto bad_flag = run_bitlab("train " + (dir / "bad.json").string() + " --epochs -3");
   EXPECT_NE(bad_flag.status, 0);
 }
 
@@ -58,28 +43,28 @@ TEST(Cli, TrainsPrintsTableAndEvaluatesTheCheckpoint) {
                            {"train", {{"epochs", 2}, {"batch_size", 32}}},
                            {"output", {{"dir", (dir / "out").string()}}}};
   std::ofstream(dir / "c.json") << config.dump();
-  auto r = run("train " + (dir / "c.json").string());
+  auto r = run_bitlab("train " + (dir / "c.json").string());
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("epoch 2/2"), HasSubstr("test acc"), HasSubstr("final test accuracy"),
                               HasSubstr("on 64 test images")));
   EXPECT_TRUE(std::filesystem::exists(dir / "out/checkpoint.pt"));
   EXPECT_TRUE(std::filesystem::exists(dir / "out/metrics.json"));
-  auto again = run("train " + (dir / "c.json").string());
+  auto again = run_bitlab("train " + (dir / "c.json").string());
   EXPECT_EQ(again.status, 2);
   EXPECT_THAT(again.output, HasSubstr("--resume"));
-  auto eval = run("eval " + (dir / "out/checkpoint.pt").string());
+  auto eval = run_bitlab("eval " + (dir / "out/checkpoint.pt").string());
   ASSERT_EQ(eval.status, 0) << eval.output;
   EXPECT_THAT(eval.output, HasSubstr("on 64 images"));
-  auto ptq = run("quantize " + (dir / "out/checkpoint.pt").string() + " --ptq --policy w8a8 --batches 2 --out " +
-                 (dir / "ptq").string());
+  auto ptq = run_bitlab("quantize " + (dir / "out/checkpoint.pt").string() +
+                        " --ptq --policy w8a8 --batches 2 --out " + (dir / "ptq").string());
   ASSERT_EQ(ptq.status, 0) << ptq.output;
   EXPECT_THAT(ptq.output, AllOf(HasSubstr("quantised"), HasSubstr("accuracy change")));
-  auto ptq_eval = run("eval " + (dir / "ptq/checkpoint.pt").string());
+  auto ptq_eval = run_bitlab("eval " + (dir / "ptq/checkpoint.pt").string());
   ASSERT_EQ(ptq_eval.status, 0) << ptq_eval.output;
-  auto no_mode = run("quantize " + (dir / "out/checkpoint.pt").string());
+  auto no_mode = run_bitlab("quantize " + (dir / "out/checkpoint.pt").string());
   EXPECT_EQ(no_mode.status, 2);
   EXPECT_THAT(no_mode.output, HasSubstr("--ptq"));
-  auto cuda = run("train " + (dir / "c.json").string() + " --overwrite --device cuda");
+  auto cuda = run_bitlab("train " + (dir / "c.json").string() + " --overwrite --device cuda");
   if (cuda.status != 0) {
     EXPECT_THAT(cuda.output, HasSubstr("CUDA"));
   }
@@ -89,7 +74,7 @@ TEST(Cli, MissingDatasetNamesTheFileAndThePackage) {
   testing::TempDir dir;
   nlohmann::json config = {{"data", {{"root", (dir / "nothing").string()}}}, {"output", {{"dir", (dir / "o").string()}}}};
   std::ofstream(dir / "c.json") << config.dump();
-  auto r = run("train " + (dir / "c.json").string());
+  auto r = run_bitlab("train " + (dir / "c.json").string());
   EXPECT_EQ(r.status, 3);
   EXPECT_THAT(r.output, AllOf(HasSubstr("train-images-idx3-ubyte"), HasSubstr("dataset-fashion-mnist")));
 }

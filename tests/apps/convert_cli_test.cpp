@@ -1,6 +1,5 @@
 // `bitlab convert` as a user runs it: QAT on synthetic data, then convert
 // --verify, then the written graph loads back and validates.
-#include <cstdio>
 #include <fstream>
 #include <regex>
 
@@ -10,28 +9,14 @@
 
 #include "ir/serialize.h"
 #include "ir/validate.h"
+#include "support/cli_runner.h"
 #include "support/synthetic_dataset.h"
 
 namespace bitlab {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct CliRun {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run(const std::string& args) {
-  const std::string command = std::string(BITLAB_BINARY) + " " + args + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using testing::run_bitlab;
 
 // The percentage printed on the line containing `label`.
 double share(const std::string& output, const std::string& label) {
@@ -51,7 +36,7 @@ std::filesystem::path train_qat(const testing::TempDir& dir, const nlohmann::jso
                                  {"quantization", quantization},
                                  {"output", {{"dir", (dir / "qat").string()}}}};
   std::ofstream(dir / "qat.json") << config.dump();
-  const CliRun r = run("train " + (dir / "qat.json").string());
+  const auto r = run_bitlab("train " + (dir / "qat.json").string());
   EXPECT_EQ(r.status, 0) << r.output;
   return dir / "qat/checkpoint.pt";
 }
@@ -61,7 +46,7 @@ TEST(ConvertCli, ConvertsAQatCheckpointAndVerifiesIt) {
   const auto checkpoint = train_qat(
       dir, {{"policy", "w8a8"}, {"algorithm", "ste"}, {"init", "float"}, {"batchnorm", "train"}});
   const auto out = dir / "net/qat.tq.json";
-  const CliRun r = run("convert " + checkpoint.string() + " --out " + out.string() + " --verify");
+  const auto r = run_bitlab("convert " + checkpoint.string() + " --out " + out.string() + " --verify");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("verified on 128 test images"));
   const double torch_acc = share(r.output, "accuracy, LibTorch");
@@ -77,8 +62,8 @@ TEST(ConvertCli, ConvertsAQatCheckpointAndVerifiesIt) {
   EXPECT_TRUE(std::filesystem::exists(ir::weights_path_for(out)));
   EXPECT_EQ(graph.tensor(graph.inputs.at(0)).shape, (ir::Shape{1, 1, 28, 28}));
 
-  const CliRun limited = run("convert " + checkpoint.string() + " --out " + (dir / "b.tq.json").string() +
-                          " --verify --test-limit 10");
+  const auto limited = run_bitlab("convert " + checkpoint.string() + " --out " + (dir / "b.tq.json").string() +
+                                  " --verify --test-limit 10");
   ASSERT_EQ(limited.status, 0) << limited.output;
   EXPECT_THAT(limited.output, HasSubstr("verified on 10 test images"));
 }
@@ -87,13 +72,14 @@ TEST(ConvertCli, NonUniformWeightsAndFloatCheckpointsAreConfigErrors) {
   testing::TempDir dir;
   const auto checkpoint =
       train_qat(dir, {{"policy", {{"default", "w4a8"}, {"weights", {{"algorithm", "log2"}}}}}, {"init", "float"}});
-  const CliRun r = run("convert " + checkpoint.string() + " --out " + (dir / "n.tq.json").string());
+  const auto r = run_bitlab("convert " + checkpoint.string() + " --out " + (dir / "n.tq.json").string());
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\"log2\""));
   EXPECT_THAT(r.output, HasSubstr("features.conv0_0"));
   EXPECT_FALSE(std::filesystem::exists(dir / "n.tq.json"));
 
-  const CliRun missing = run("convert " + (dir / "none.pt").string() + " --out " + (dir / "m.tq.json").string());
+  const auto missing =
+      run_bitlab("convert " + (dir / "none.pt").string() + " --out " + (dir / "m.tq.json").string());
   EXPECT_NE(missing.status, 0);
   EXPECT_THAT(missing.output, HasSubstr("none.pt"));
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/core/results_store.h"
+#include "support/cli_runner.h"
 #include "support/synthetic_dataset.h"
 #include "support/xml_check.h"
 
@@ -20,23 +21,8 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using testing::run_bitlab;
 using ::testing::Not;
-
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result bitlab(const std::string& args) {
-  std::string command = std::string(BITLAB_BINARY) + " " + args + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -74,7 +60,7 @@ TEST(LabCli, RunsADesignInWorkersThenReportsStatusAndStatistics) {
   testing::TempDir dir;
   auto design = write_design(dir, {1, 2});
   std::string store = (dir / "exp/results.db").string();
-  auto run = bitlab("lab run " + design.string() + " --store " + store + " --workers 2");
+  auto run = run_bitlab("lab run " + design.string() + " --store " + store + " --workers 2");
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_THAT(run.output, AllOf(HasSubstr("8 runs, 8 new"), HasSubstr("[8/8] done"), HasSubstr("ETA"),
                                 HasSubstr("test_accuracy"), HasSubstr("8 done, 0 failed, 0 pending")));
@@ -85,18 +71,18 @@ TEST(LabCli, RunsADesignInWorkersThenReportsStatusAndStatistics) {
   EXPECT_EQ(config["quantization"]["policy"]["algorithm"], "lsq");
   EXPECT_TRUE(std::filesystem::exists(dir / "exp/algo=ste,bits=w8/seed=1/checkpoint.pt"));
 
-  auto status = bitlab("lab status --store " + store);
+  auto status = run_bitlab("lab status --store " + store);
   ASSERT_EQ(status.status, 0) << status.output;
   EXPECT_THAT(status.output, AllOf(HasSubstr("algo=lsq,bits=w4"), HasSubstr("done")));
   EXPECT_THAT(status.output, ::testing::ContainsRegex("all +\\| +0 \\| +0 \\| +8 \\| +0 \\| +8"));
 
   // Nothing is left: a rerun trains nothing.
-  auto again = bitlab("lab run " + design.string() + " --store " + store);
+  auto again = run_bitlab("lab run " + design.string() + " --store " + store);
   ASSERT_EQ(again.status, 0) << again.output;
   EXPECT_THAT(again.output, AllOf(HasSubstr("0 new"), HasSubstr("0 to run")));
   EXPECT_EQ(count_of(again.output, "] done "), 0u);
 
-  auto report = bitlab("lab report --store " + store + " --out " + (dir / "rep").string());
+  auto report = run_bitlab("lab report --store " + store + " --out " + (dir / "rep").string());
   ASSERT_EQ(report.status, 0) << report.output;
   std::string md = read_text(dir / "rep/report.md");
   EXPECT_THAT(md, AllOf(HasSubstr("| algo=lsq,bits=w4 | 2 |"), HasSubstr("95 % CI"), HasSubstr("p (paired t)"),
@@ -105,12 +91,19 @@ TEST(LabCli, RunsADesignInWorkersThenReportsStatusAndStatistics) {
   EXPECT_THAT(html, AllOf(HasSubstr("<svg "), HasSubstr("weight bits"), Not(HasSubstr("<script"))));
   EXPECT_EQ(testing::xml_problem(read_text(dir / "rep/accuracy-vs-bits.svg")), "");
   EXPECT_EQ(testing::xml_problem(read_text(dir / "rep/curves.svg")), "");
+  // Every run recorded its hardware costs, so the report trades accuracy against them.
+  EXPECT_THAT(md, AllOf(HasSubstr("Pareto fronts"), HasSubstr("](pareto-total_bits.svg)"),
+                        HasSubstr("](pareto-accelerator_latency.svg)")));
+  EXPECT_EQ(testing::xml_problem(read_text(dir / "rep/pareto-total_bits.svg")), "");
+  auto pareto = nlohmann::json::parse(read_text(dir / "rep/pareto.json"));
+  ASSERT_GE(pareto["costs"].size(), 2u) << pareto.dump();
+  EXPECT_FALSE(pareto["costs"][0]["front"].empty());
 
-  auto compare = bitlab("lab report --store " + store + " --out " + (dir / "rep2").string() +
-                        " --compare algo=ste,bits=w8,algo=lsq,bits=w4");
+  auto compare = run_bitlab("lab report --store " + store + " --out " + (dir / "rep2").string() +
+                            " --compare algo=ste,bits=w8,algo=lsq,bits=w4");
   ASSERT_EQ(compare.status, 0) << compare.output;
   EXPECT_THAT(read_text(dir / "rep2/report.md"), HasSubstr("| algo=ste,bits=w8 | algo=lsq,bits=w4 | several factors |"));
-  auto bad_compare = bitlab("lab report --store " + store + " --compare algo=ste,bits=w9,algo=lsq,bits=w4");
+  auto bad_compare = run_bitlab("lab report --store " + store + " --compare algo=ste,bits=w9,algo=lsq,bits=w4");
   EXPECT_EQ(bad_compare.status, 2);
   EXPECT_THAT(bad_compare.output, HasSubstr("--compare"));
 }
@@ -121,7 +114,7 @@ TEST(LabCli, RerunAfterACrashCompletesOnlyTheMissingRuns) {
   testing::TempDir dir;
   auto design = write_design(dir, {1, 2});
   std::string store = (dir / "results.db").string();
-  auto half = bitlab("lab run " + design.string() + " --store " + store + " --shard 1/2");
+  auto half = run_bitlab("lab run " + design.string() + " --store " + store + " --shard 1/2");
   ASSERT_EQ(half.status, 0) << half.output;
   EXPECT_EQ(count_of(half.output, "] done "), 4u);
 
@@ -135,7 +128,7 @@ TEST(LabCli, RerunAfterACrashCompletesOnlyTheMissingRuns) {
   int child = 0;
   ::waitpid(pid, &child, 0);
   ASSERT_TRUE(WIFEXITED(child) && WEXITSTATUS(child) == 0);
-  auto status = bitlab("lab status --store " + store);
+  auto status = run_bitlab("lab status --store " + store);
   EXPECT_THAT(status.output, ::testing::ContainsRegex("all +\\| +3 \\| +1 \\| +4 \\| +0 \\| +8"));
 
   std::map<std::string, int> attempts_before;
@@ -143,7 +136,7 @@ TEST(LabCli, RerunAfterACrashCompletesOnlyTheMissingRuns) {
     lab::ResultsStore s(store);
     for (const auto& r : s.runs()) attempts_before[r.run.id] = r.attempts;
   }
-  auto rest = bitlab("lab run " + design.string() + " --store " + store + " --workers 2");
+  auto rest = run_bitlab("lab run " + design.string() + " --store " + store + " --workers 2");
   ASSERT_EQ(rest.status, 0) << rest.output;
   EXPECT_THAT(rest.output, HasSubstr("4 done, 0 failed, 4 to run"));
   EXPECT_EQ(count_of(rest.output, "] done "), 4u);
@@ -160,31 +153,31 @@ TEST(LabCli, RerunAfterACrashCompletesOnlyTheMissingRuns) {
 TEST(LabCli, ShardStoresMerge) {
   testing::TempDir dir;
   auto design = write_design(dir, {1});
-  auto a = bitlab("lab run " + design.string() + " --store " + (dir / "a/results.db").string() + " --shard 1/2");
-  auto b = bitlab("lab run " + design.string() + " --store " + (dir / "b/results.db").string() + " --shard 2/2");
+  auto a = run_bitlab("lab run " + design.string() + " --store " + (dir / "a/results.db").string() + " --shard 1/2");
+  auto b = run_bitlab("lab run " + design.string() + " --store " + (dir / "b/results.db").string() + " --shard 2/2");
   ASSERT_EQ(a.status, 0) << a.output;
   ASSERT_EQ(b.status, 0) << b.output;
-  auto merge = bitlab("lab merge " + (dir / "all.db").string() + " " + (dir / "a/results.db").string() + " " +
-                      (dir / "b/results.db").string());
+  auto merge = run_bitlab("lab merge " + (dir / "all.db").string() + " " + (dir / "a/results.db").string() + " " +
+                          (dir / "b/results.db").string());
   ASSERT_EQ(merge.status, 0) << merge.output;
   EXPECT_THAT(merge.output, HasSubstr("now 4 done, 0 failed, 0 pending"));
-  auto status = bitlab("lab status --store " + (dir / "all.db").string());
+  auto status = run_bitlab("lab status --store " + (dir / "all.db").string());
   EXPECT_THAT(status.output, ::testing::ContainsRegex("all +\\| +0 \\| +0 \\| +4 \\| +0 \\| +4"));
 }
 
 TEST(LabCli, UserErrorsNameTheFileAndTheFix) {
   testing::TempDir dir;
   std::ofstream(dir / "bad.json") << R"({"base": {"train": {"epochz": 1}}, "seeds": [1]})";
-  auto bad = bitlab("lab run " + (dir / "bad.json").string() + " --store " + (dir / "s.db").string());
+  auto bad = run_bitlab("lab run " + (dir / "bad.json").string() + " --store " + (dir / "s.db").string());
   EXPECT_EQ(bad.status, 2);
   EXPECT_THAT(bad.output, AllOf(HasSubstr("bad.json"), HasSubstr("/train/epochz")));
   EXPECT_FALSE(std::filesystem::exists(dir / "s.db"));  // nothing registered for a design that does not expand
-  auto missing = bitlab("lab status --store " + (dir / "none.db").string());
+  auto missing = run_bitlab("lab status --store " + (dir / "none.db").string());
   EXPECT_EQ(missing.status, 4);
   EXPECT_THAT(missing.output, AllOf(HasSubstr("none.db: no such results store"), HasSubstr("--store")));
-  auto bad_shard = bitlab("lab run " + (dir / "bad.json").string() + " --shard 3/2");
+  auto bad_shard = run_bitlab("lab run " + (dir / "bad.json").string() + " --shard 3/2");
   EXPECT_EQ(bad_shard.status, 2);
-  auto help = bitlab("lab --help");
+  auto help = run_bitlab("lab --help");
   // The worker subcommand is internal: listed subcommands are indented by two spaces.
   EXPECT_THAT(help.output, AllOf(HasSubstr("\n  run "), HasSubstr("\n  report "), Not(HasSubstr("\n  worker "))));
 }

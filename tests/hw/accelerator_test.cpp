@@ -84,9 +84,71 @@ TEST(Accelerator, DepthwiseUsesItsOwnMemories) {
   EXPECT_EQ(t.in_channels, 1);
   EXPECT_EQ(t.total(), 18);
   EXPECT_DOUBLE_EQ(accelerator_layer_cost(d).latency, 9.0);  // 8 × 8: 0.5 per tile
-  EXPECT_THAT([] { (void)count_tiles(conv_layer(8, 8, 16, 7, {.padding = {3, 3}, .groups = 8})); },
-              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("7×7 kernel does not fit the accelerator's 5×5")));
-  EXPECT_THROW((void)count_tiles(conv_layer(8, 8, 16, 9, {})), std::invalid_argument);  // > 7×7
+}
+
+TEST(Accelerator, SplitsKernelsIntoEqualSubKernelsThatFit) {
+  EXPECT_EQ(split_kernel(3, 7).pieces, 1);
+  EXPECT_EQ(split_kernel(7, 7).extent, 7);
+  EXPECT_EQ(split_kernel(10, 7).pieces, 2);  // 5 + 5, not 7 + 3
+  EXPECT_EQ(split_kernel(10, 7).extent, 5);
+  EXPECT_EQ(split_kernel(16, 7).pieces, 3);  // 6 + 6 + 4
+  EXPECT_EQ(split_kernel(16, 7).extent, 6);
+}
+
+TEST(Accelerator, Runs10x4KernelsAsSubKernelsAccumulatingIntoTheSameOutputs) {
+  // DS-CNN's first conv: 1 × 49 × 10 input, 64 filters 10×4, stride 2, pad
+  // "same" -> 64 × 25 × 5, at w8a8. The builder only makes square kernels.
+  Layer l;
+  l.name = "conv1";
+  l.kind = LayerKind::Conv2d;
+  l.input_shape = {1, 49, 10};
+  l.output_shape = {64, 25, 5};
+  l.weight_shape = {64, 1, 10, 4};
+  l.kernel = {10, 4};
+  l.stride = {2, 2};
+  l.weight_bits = 8;
+  l.input_bits = 8;
+  // Rows: 10 > 7 -> 2 sub-kernels of 5 rows; (t − 1)·2 + 5 ≤ 18 -> t = 7 output
+  // rows per tile, ceil(25 / 7) = 4. Cols: 4 fits; (t − 1)·2 + 4 ≤ 18 -> t = 8,
+  // ceil(5 / 8) = 1. Out channels ceil(64 / 16) = 4, in 1: 2 · 4 · 1 · 4 = 32.
+  const TileCount t = count_tiles(l);
+  EXPECT_EQ(t.kernel_pieces, 2);
+  EXPECT_EQ(t.rows, 4);
+  EXPECT_EQ(t.cols, 1);
+  EXPECT_EQ(t.out_channels, 4);
+  EXPECT_EQ(t.in_channels, 1);
+  EXPECT_EQ(t.total(), 32);
+  const AcceleratorLayerCost c = accelerator_layer_cost(l);
+  EXPECT_DOUBLE_EQ(c.latency, 16.0);  // 8 × 8: 0.5 per tile
+  EXPECT_DOUBLE_EQ(c.standard_latency, 32.0);
+
+  // Transposed, 4×10 on 10 × 49: the split moves to the cols.
+  l.input_shape = {1, 10, 49};
+  l.output_shape = {64, 5, 25};
+  l.kernel = {4, 10};
+  const TileCount u = count_tiles(l);
+  EXPECT_EQ(u.rows, 1);
+  EXPECT_EQ(u.cols, 4);
+  EXPECT_EQ(u.total(), 32);
+}
+
+TEST(Accelerator, SplitsKernelsLargerThanTheWeightMemory) {
+  // Depthwise 7×7 pad 3 on 16×16 × 8: 2 × 2 sub-kernels of 4×4 (> 5×5 memory);
+  // 22 − 4 + 1 = 19 outputs per tile cover 16 -> 1 × 1 block: 4 tiles.
+  const Layer d = conv_layer(8, 8, 16, 7, {.padding = {3, 3}, .groups = 8});
+  ASSERT_EQ(d.kind, LayerKind::DepthwiseConv2d);
+  const TileCount td = count_tiles(d);
+  EXPECT_EQ(td.kernel_pieces, 4);
+  EXPECT_EQ(td.total(), 4);
+  // Conv 9×9 on 40×40 (32×32 out), 8 -> 8 channels: 2 × 2 sub-kernels of 5×5,
+  // 18 − 5 + 1 = 14 outputs per tile -> ceil(32 / 14) = 3 per dim: 4 · 9 = 36.
+  const TileCount tc = count_tiles(conv_layer(8, 8, 40, 9, {}));
+  EXPECT_EQ(tc.kernel_pieces, 4);
+  EXPECT_EQ(tc.rows, 3);
+  EXPECT_EQ(tc.total(), 36);
+  // A sub-kernel whose dilated window still exceeds the input memory is an error.
+  EXPECT_THAT([] { (void)count_tiles(conv_layer(8, 8, 64, 9, {.dilation = {5, 5}})); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("spans more than the accelerator's 18×18")));
 }
 
 TEST(Accelerator, LinearTilesSplit256InputsAnd16Outputs) {

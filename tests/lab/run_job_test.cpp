@@ -58,6 +58,18 @@ TEST(RunJob, TrainsIntoTheRunsFolderAndReportsMetricsCurvesAndArtefacts) {
   EXPECT_EQ(results.curves.at("train_loss").size(), 2u);
   EXPECT_EQ(results.metrics.count("validation_accuracy"), 0u);
   EXPECT_EQ(results.curves.count("validation_accuracy"), 0u);
+  // The traced network's hardware costs, for the report's Pareto fronts.
+  for (const char* cost : {"total_bits", "weight_memory_bytes", "bops", "energy_pj", "accelerator_latency",
+                           "simd_latency_seconds"}) {
+    ASSERT_EQ(results.metrics.count(cost), 1u) << cost;
+    EXPECT_GT(results.metrics.at(cost), 0.0) << cost;
+  }
+  // 4- or 8-bit weights against 8-bit activations: between 32 and 64 bit operations per MAC.
+  const double macs = results.metrics.at("macs");
+  EXPECT_GE(results.metrics.at("bops"), 32 * macs);
+  EXPECT_LE(results.metrics.at("bops"), 64 * macs);
+  // Packed weights take at most a byte each (plus int32 biases), far below float32.
+  EXPECT_LT(results.metrics.at("weight_memory_bytes"), 4 * results.metrics.at("parameters"));
 }
 
 // k-fold: training sees the other k-1 folds, the held-out fold is evaluated each
@@ -75,6 +87,7 @@ TEST(RunJob, CrossValidationValidatesOnTheHeldOutFold) {
   EXPECT_EQ(metrics["final"]["samples"], 48);          // the whole test set
   EXPECT_EQ(metrics["fold"]["index"], 1);
   EXPECT_EQ(metrics["epochs"].size(), 2u);
+  EXPECT_EQ(results.metrics.count("total_bits"), 0u);  // a float run has no integer hardware cost
 }
 
 TEST(RunJob, AKilledAttemptResumesAndAnotherFoldIsRefused) {

@@ -1,5 +1,6 @@
 #include "lab/core/report.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <gmock/gmock.h>
@@ -10,6 +11,7 @@
 #include "lab/core/report_writer.h"
 #include "lab/core/status_table.h"
 #include "lab_core/lab_test_util.h"
+#include "lab_core/store_test_util.h"
 #include "support/synthetic_dataset.h"
 #include "support/xml_check.h"
 
@@ -20,6 +22,9 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ReportTest = testing::StoreInTempDir;
+using ReportWriterTest = testing::StoreInTempDir;
+using StatusTableTest = testing::StoreInTempDir;
 
 // algo (ste, lsq) x bits (w2, w8) x 3 seeds.
 std::vector<Run> design_runs() {
@@ -41,27 +46,31 @@ double accuracy_of(const Run& run) {
   return a + 0.01 * static_cast<double>(run.seed);
 }
 
-RunResults results_of(const Run& run) {
+// With costs as `bitlab lab run` records them: total bits follow the bit width
+// only (so ste and lsq tie), the latency also grows with lsq.
+RunResults results_of(const Run& run, bool with_costs = false) {
   RunResults r;
-  r.metrics = {{"test_accuracy", accuracy_of(run)},
-               {"weight_bits", run.levels[1].level == "w8" ? 8.0 : 2.0}};
+  const double bits = run.levels[1].level == "w8" ? 8.0 : 2.0;
+  r.metrics = {{"test_accuracy", accuracy_of(run)}, {"weight_bits", bits}};
   r.curves = {{"test_accuracy", {accuracy_of(run) - 0.1, accuracy_of(run)}}};
+  if (with_costs) {
+    r.metrics["total_bits"] = 1000 * bits;
+    r.metrics["accelerator_latency"] = bits * (run.levels[0].level == "lsq" ? 1.5 : 1.0);
+  }
   return r;
 }
 
 // Runs all but `skip_last` runs of the design to done.
-void fill(ResultsStore& store, size_t skip_last = 0) {
+void fill(ResultsStore& store, size_t skip_last = 0, bool with_costs = false) {
   auto runs = design_runs();
   store.add_runs(runs);
   for (size_t i = 0; i + skip_last < runs.size(); ++i) {
     auto record = store.claim_next_pending();
-    store.mark_done(record->run.id, results_of(record->run));
+    store.mark_done(record->run.id, results_of(record->run, with_costs));
   }
 }
 
-TEST(Report, SummarisesEveryVariantAndComparesOneFactorPairs) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "r.db");
+TEST_F(ReportTest, SummarisesEveryVariantAndComparesOneFactorPairs) {
   fill(store);
   Report report = build_report(store);
   ASSERT_EQ(report.variants.size(), 4u);
@@ -90,9 +99,7 @@ TEST(Report, SummarisesEveryVariantAndComparesOneFactorPairs) {
   EXPECT_NEAR(ste_vs_lsq.wilcoxon->p_value, 0.25, 1e-12);  // 3 pairs, all one sign: 2 / 2^3
 }
 
-TEST(Report, PlotsAccuracyAgainstBitsPerOtherFactorAndMeanCurves) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "r.db");
+TEST_F(ReportTest, PlotsAccuracyAgainstBitsPerOtherFactorAndMeanCurves) {
   fill(store);
   Report report = build_report(store);
   ASSERT_EQ(report.accuracy_vs_bits.size(), 2u);
@@ -108,9 +115,7 @@ TEST(Report, PlotsAccuracyAgainstBitsPerOtherFactorAndMeanCurves) {
   EXPECT_NEAR(report.curves[0].points[0].y, 0.62, 1e-12);
 }
 
-TEST(Report, ExplicitComparisonsAndUnfinishedPairs) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "r.db");
+TEST_F(ReportTest, ExplicitComparisonsAndUnfinishedPairs) {
   fill(store, 4);  // seed 3 not run yet
   ReportOptions options;
   options.comparisons = {{"algo=ste,bits=w2", "algo=lsq,bits=w8"}};
@@ -124,7 +129,7 @@ TEST(Report, ExplicitComparisonsAndUnfinishedPairs) {
               AllOf(HasSubstr("--compare"), HasSubstr("algo=xyz"), HasSubstr("algo=lsq,bits=w8")));
 }
 
-TEST(Report, ParseComparisonSplitsAtTheCommaBetweenKnownVariants) {
+TEST(ParseComparison, SplitsAtTheCommaBetweenKnownVariants) {
   std::vector<std::string> variants{"algo=ste,bits=w2", "algo=lsq,bits=w2", "base"};
   EXPECT_EQ(parse_comparison("algo=ste,bits=w2,algo=lsq,bits=w2", variants),
             (VariantPair{"algo=ste,bits=w2", "algo=lsq,bits=w2"}));
@@ -134,9 +139,7 @@ TEST(Report, ParseComparisonSplitsAtTheCommaBetweenKnownVariants) {
               AllOf(HasSubstr("--compare"), HasSubstr("algo=lsq,bits=w2")));
 }
 
-TEST(ReportWriter, WritesMarkdownSelfContainedHtmlAndSvgs) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "r.db");
+TEST_F(ReportWriterTest, WritesMarkdownSelfContainedHtmlAndSvgs) {
   fill(store);
   Report report = build_report(store);
   ReportFiles files = write_report(report, dir / "out");
@@ -165,9 +168,85 @@ TEST(ReportWriter, WritesMarkdownSelfContainedHtmlAndSvgs) {
   EXPECT_EQ(testing::xml_problem(testing::read_bytes(files.curves_plot)), "");
 }
 
-TEST(ReportWriter, FloatOnlyDesignsHaveNoBitsPlot) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "r.db");
+// Means: ste-w2 72 %, lsq-w2 74.2 %, ste-w8 82 %, lsq-w8 84.2 %.
+TEST_F(ReportTest, ParetoFrontPerRecordedCost) {
+  fill(store, 0, true);
+  Report report = build_report(store);
+  EXPECT_TRUE(report.higher_is_better);
+  ASSERT_EQ(report.pareto.size(), 2u);  // only the costs the runs recorded, in default order
+  const ParetoPlot& bits = report.pareto[0];
+  EXPECT_EQ(bits.cost.name, "total_bits");
+  ASSERT_EQ(bits.variants.size(), 4u);
+  EXPECT_EQ(bits.variants[0].cost, 2000.0);
+  // Equal bits: the more accurate lsq variants dominate ste.
+  ASSERT_EQ(bits.front.size(), 2u);
+  EXPECT_EQ(bits.variants[bits.front[0]].variant, "algo=lsq,bits=w2");
+  EXPECT_EQ(bits.variants[bits.front[1]].variant, "algo=lsq,bits=w8");
+  EXPECT_FALSE(bits.variants[0].on_front);
+  const ParetoPlot& latency = report.pareto[1];
+  EXPECT_EQ(latency.cost.name, "accelerator_latency");
+  ASSERT_EQ(latency.front.size(), 4u);  // each step up in latency buys accuracy
+  EXPECT_EQ(latency.variants[latency.front[0]].variant, "algo=ste,bits=w2");
+  EXPECT_EQ(latency.variants[latency.front[3]].variant, "algo=lsq,bits=w8");
+
+  // A loss is minimised: the front then keeps the cheapest variant of lowest loss.
+  ReportOptions loss;
+  loss.metric = "test_accuracy_loss";  // any name with "loss" in it
+  EXPECT_FALSE(build_report(store, loss).higher_is_better);
+}
+
+TEST_F(ReportWriterTest, ParetoPlotsTablesAndJson) {
+  fill(store, 0, true);
+  ReportFiles files = write_report(build_report(store), dir / "out");
+  ASSERT_EQ(files.pareto_plots.size(), 2u);
+  EXPECT_EQ(files.pareto_plots[0], dir / "out/pareto-total_bits.svg");
+  std::string svg = testing::read_bytes(files.pareto_plots[0]);
+  EXPECT_EQ(testing::xml_problem(svg), "");
+  // The front: a step line (4 vertices for 2 points: up, across, up) and ringed points.
+  EXPECT_THAT(svg, AllOf(HasSubstr("<g class=\"series steps\" data-name=\"Pareto front\">"),
+                         HasSubstr("data-name=\"algo=ste,bits=w2\""), HasSubstr("r=\"6\" fill=\"none\""),
+                         HasSubstr("total bits (AutoQKeras)")));
+  size_t front_group = svg.find("data-name=\"Pareto front\"");
+  size_t polyline = svg.find("<polyline points=\"", front_group);
+  ASSERT_NE(polyline, std::string::npos);
+  std::string points = svg.substr(polyline, svg.find('"', polyline + 18) - polyline);
+  EXPECT_EQ(std::count(points.begin(), points.end(), ','), 3);  // (x0,y0) (x1,y0) (x1,y1)
+  // Variant points are a scatter: no polyline outside the front's group.
+  EXPECT_EQ(svg.find("<polyline"), polyline);
+
+  std::string md = testing::read_bytes(files.markdown);
+  EXPECT_THAT(md, AllOf(HasSubstr("## test_accuracy vs cost: Pareto fronts"),
+                        HasSubstr("](pareto-total_bits.svg)"), HasSubstr("](pareto-accelerator_latency.svg)"),
+                        HasSubstr("| variant | n | test_accuracy mean | 95 % CI | total bits (AutoQKeras) |"),
+                        HasSubstr("| algo=lsq,bits=w2 | 3 | 74.20 % |"), HasSubstr("| 2000 |"),
+                        HasSubstr("The front holds the 2 of 4 variants")));
+  std::string html = testing::read_bytes(files.html);
+  EXPECT_THAT(html, AllOf(HasSubstr("<h3>test_accuracy vs total bits (AutoQKeras)</h3>"),
+                          HasSubstr("data-name=\"Pareto front\"")));
+
+  auto json = nlohmann::json::parse(testing::read_bytes(files.pareto));
+  EXPECT_EQ(json["metric"], "test_accuracy");
+  EXPECT_EQ(json["higher_is_better"], true);
+  ASSERT_EQ(json["costs"].size(), 2u);
+  EXPECT_EQ(json["costs"][0]["cost"], "total_bits");
+  EXPECT_EQ(json["costs"][0]["front"], nlohmann::json({"algo=lsq,bits=w2", "algo=lsq,bits=w8"}));
+  EXPECT_EQ(json["costs"][0]["variants"].size(), 4u);
+  EXPECT_EQ(json["costs"][0]["variants"][0]["on_front"], false);
+  EXPECT_NEAR(json["costs"][1]["variants"][3]["mean"].get<double>(), 0.842, 1e-12);
+}
+
+// Stores written before runs recorded costs still report, without Pareto sections.
+TEST_F(ReportWriterTest, StoresWithoutCostsHaveNoParetoSection) {
+  fill(store);
+  Report report = build_report(store);
+  EXPECT_TRUE(report.pareto.empty());
+  ReportFiles files = write_report(report, dir / "out");
+  EXPECT_TRUE(files.pareto_plots.empty());
+  EXPECT_THAT(testing::read_bytes(files.markdown), Not(HasSubstr("Pareto")));
+  EXPECT_EQ(nlohmann::json::parse(testing::read_bytes(files.pareto))["costs"], nlohmann::json::array());
+}
+
+TEST_F(ReportWriterTest, FloatOnlyDesignsHaveNoBitsPlot) {
   auto runs = expand(parse_design({{"seeds", {1, 2}}}, "float.json"));
   store.add_runs(runs);
   while (auto record = store.claim_next_pending()) {
@@ -181,9 +260,7 @@ TEST(ReportWriter, FloatOnlyDesignsHaveNoBitsPlot) {
   EXPECT_THAT(testing::read_bytes(files.markdown), AllOf(HasSubstr("| base | 2 |"), HasSubstr("--compare")));
 }
 
-TEST(StatusTable, CountsPerVariantAndListsFailures) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "r.db");
+TEST_F(StatusTableTest, CountsPerVariantAndListsFailures) {
   auto runs = design_runs();
   store.add_runs(runs);
   auto first = store.claim_next_pending();

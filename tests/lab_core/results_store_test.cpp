@@ -23,6 +23,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::error_of;
+using ResultsStoreTest = testing::StoreInTempDir;
 using testing::finish_all;
 using testing::results_for;
 using testing::sample_runs;
@@ -59,9 +60,7 @@ std::string journal_mode(const std::filesystem::path& path) {
   return mode;
 }
 
-TEST(ResultsStore, RegistersRunsOnceAsPendingInWalMode) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, RegistersRunsOnceAsPendingInWalMode) {
   auto runs = sample_runs();
   EXPECT_EQ(store.add_runs(runs), 6u);
   EXPECT_EQ(store.add_runs(runs), 0u);
@@ -80,9 +79,7 @@ TEST(ResultsStore, RegistersRunsOnceAsPendingInWalMode) {
   EXPECT_EQ(journal_mode(dir / "results.db"), "wal");
 }
 
-TEST(ResultsStore, FoldAssignmentsRoundTrip) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, FoldAssignmentsRoundTrip) {
   Design design = parse_design(nlohmann::json::parse(R"({"cross_validation": {"folds": 3, "seed": 9}})"), "d.json");
   auto runs = expand(design);
   store.add_runs(runs);
@@ -91,9 +88,7 @@ TEST(ResultsStore, FoldAssignmentsRoundTrip) {
   EXPECT_EQ(*record->run.fold, (FoldAssignment{2, 3, 9}));
 }
 
-TEST(ResultsStore, ClaimsInIndexOrderAndStoresEverythingOfADoneRun) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, ClaimsInIndexOrderAndStoresEverythingOfADoneRun) {
   auto runs = sample_runs();
   store.add_runs(runs);
   auto claimed = store.claim_next_pending();
@@ -125,18 +120,14 @@ TEST(ResultsStore, ClaimsInIndexOrderAndStoresEverythingOfADoneRun) {
   EXPECT_EQ(next->run.id, runs[1].id);
 }
 
-TEST(ResultsStore, WithoutAResolvedConfigTheDesignsIsRecorded) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, WithoutAResolvedConfigTheDesignsIsRecorded) {
   auto runs = sample_runs(1);
   store.add_runs(runs);
   finish_all(store);
   EXPECT_EQ(store.find(runs[2].id)->results.resolved_config, runs[2].config);
 }
 
-TEST(ResultsStore, ShardsClaimOnlyTheirRuns) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, ShardsClaimOnlyTheirRuns) {
   auto runs = sample_runs(3);  // 9 runs
   store.add_runs(runs);
   std::vector<std::string> second = finish_all(store, parse_shard("2/3"));
@@ -146,7 +137,7 @@ TEST(ResultsStore, ShardsClaimOnlyTheirRuns) {
   EXPECT_EQ(store.counts().pending, 6u);
 }
 
-TEST(ResultsStore, RerunSkipsFinishedRuns) {
+TEST(ResultsStoreWorkers, RerunSkipsFinishedRuns) {
   testing::TempDir dir;
   auto runs = sample_runs();
   {
@@ -164,7 +155,7 @@ TEST(ResultsStore, RerunSkipsFinishedRuns) {
   EXPECT_EQ(reopened.find(runs[0].id)->attempts, 1);
 }
 
-TEST(ResultsStore, RunLeftRunningByAKilledWorkerIsClaimedAgain) {
+TEST(ResultsStoreWorkers, RunLeftRunningByAKilledWorkerIsClaimedAgain) {
   testing::TempDir dir;
   auto runs = sample_runs();
   {
@@ -192,7 +183,7 @@ TEST(ResultsStore, RunLeftRunningByAKilledWorkerIsClaimedAgain) {
   EXPECT_EQ(finish_all(store).size(), 5u);
 }
 
-TEST(ResultsStore, RunOfALiveWorkerIsNotTaken) {
+TEST(ResultsStoreWorkers, RunOfALiveWorkerIsNotTaken) {
   testing::TempDir dir;
   auto runs = sample_runs();
   {
@@ -238,7 +229,7 @@ TEST(ResultsStore, RunOfALiveWorkerIsNotTaken) {
   EXPECT_EQ(store.find(runs[0].id)->attempts, 1);
 }
 
-TEST(ResultsStore, ConcurrentWorkersFinishEveryRunExactlyOnce) {
+TEST(ResultsStoreWorkers, ConcurrentWorkersFinishEveryRunExactlyOnce) {
   testing::TempDir dir;
   auto runs = sample_runs(10);  // 30 runs
   {
@@ -275,9 +266,7 @@ TEST(ResultsStore, ConcurrentWorkersFinishEveryRunExactlyOnce) {
   EXPECT_EQ(store.metric("worker").size(), runs.size());
 }
 
-TEST(ResultsStore, FailedMarkDoneWritesNothing) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, FailedMarkDoneWritesNothing) {
   auto runs = sample_runs(1);
   store.add_runs(runs);
   auto record = store.claim_next_pending();
@@ -291,9 +280,7 @@ TEST(ResultsStore, FailedMarkDoneWritesNothing) {
   EXPECT_EQ(store.metric("test_accuracy").size(), 1u);
 }
 
-TEST(ResultsStore, OnlyTheClaimingProcessFinishesARun) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, OnlyTheClaimingProcessFinishesARun) {
   auto runs = sample_runs(1);
   store.add_runs(runs);
   EXPECT_THAT(error_of([&] { store.mark_done(runs[0].id, results_for(runs[0])); }),
@@ -302,9 +289,7 @@ TEST(ResultsStore, OnlyTheClaimingProcessFinishesARun) {
   EXPECT_THROW(store.mark_done("absent", {}), std::logic_error);
 }
 
-TEST(ResultsStore, FailedRunsStayFailedUntilReset) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, FailedRunsStayFailedUntilReset) {
   auto runs = sample_runs(1);
   store.add_runs(runs);
   auto record = store.claim_next_pending();
@@ -318,9 +303,7 @@ TEST(ResultsStore, FailedRunsStayFailedUntilReset) {
   EXPECT_EQ(store.find(runs[0].id)->error, "");
 }
 
-TEST(ResultsStore, ChangedDesignIsRefused) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, ChangedDesignIsRefused) {
   store.add_runs(sample_runs(1, 0.1));
   EXPECT_THAT(error_of([&] { store.add_runs(sample_runs(1, 0.2)); }),
               AllOf(HasSubstr("results.db: run \"bits=w2/seed=1\" is already in this store but its config differs "
@@ -330,9 +313,7 @@ TEST(ResultsStore, ChangedDesignIsRefused) {
   EXPECT_EQ(store.counts().total(), 3u);  // nothing of the refused design went in
 }
 
-TEST(ResultsStore, MetricValuesOfDoneRunsForStatistics) {
-  testing::TempDir dir;
-  ResultsStore store(dir / "results.db");
+TEST_F(ResultsStoreTest, MetricValuesOfDoneRunsForStatistics) {
   auto runs = sample_runs(2);
   store.add_runs(runs);
   finish_all(store);

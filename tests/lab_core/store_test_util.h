@@ -3,8 +3,11 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "lab/core/expand.h"
 #include "lab/core/results_store.h"
+#include "support/synthetic_dataset.h"
 
 namespace bitlab::testing {
 
@@ -20,6 +23,14 @@ inline std::vector<lab::Run> sample_runs(int seeds = 2, double lr = 0.1) {
   for (int s = 1; s <= seeds; ++s) design["seeds"].push_back(s);
   return lab::expand(lab::parse_design(design, "sample.json"));
 }
+
+// A fresh store in a temporary folder, for the tests that need one store
+// opened once (TEST_F(Alias, ...) with `using Alias = testing::StoreInTempDir`).
+class StoreInTempDir : public ::testing::Test {
+ protected:
+  TempDir dir;
+  lab::ResultsStore store{dir / "results.db"};
+};
 
 // Results that identify the run they belong to.
 inline lab::RunResults results_for(const lab::Run& run) {

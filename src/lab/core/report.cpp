@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "lab/core/comparison.h"
 #include "lab/core/expand.h"
+#include "lab/core/pareto.h"
 
 namespace bitlab::lab {
 namespace {
@@ -131,12 +132,54 @@ void add_curves(Report& report, const std::vector<RunRecord>& records) {
   }
 }
 
+// Means per variant of one metric over its done runs.
+std::map<std::string, double> means_by_variant(const std::vector<MetricValue>& values) {
+  std::map<std::string, std::pair<double, size_t>> sums;
+  for (const auto& v : values) {
+    auto& [sum, n] = sums[v.variant];
+    sum += v.value;
+    ++n;
+  }
+  std::map<std::string, double> means;
+  for (const auto& [variant, sum_n] : sums) means[variant] = sum_n.first / static_cast<double>(sum_n.second);
+  return means;
+}
+
+void add_pareto(Report& report, ResultsStore& store, const std::vector<CostMetric>& costs) {
+  for (const auto& cost : costs) {
+    std::map<std::string, double> cost_of = means_by_variant(store.metric(cost.name));
+    ParetoPlot plot{cost, {}, {}};
+    std::vector<ParetoPoint> points;
+    for (const auto& v : report.variants) {
+      auto c = cost_of.find(v.variant);
+      if (v.summary.n == 0 || c == cost_of.end()) continue;
+      plot.variants.push_back({v.variant, v.summary, c->second, false});
+      double value = report.higher_is_better ? v.summary.mean : -v.summary.mean;
+      points.push_back({value, c->second});
+    }
+    if (plot.variants.empty()) continue;
+    plot.front = pareto_front(points);
+    for (size_t i : plot.front) plot.variants[i].on_front = true;
+    report.pareto.push_back(std::move(plot));
+  }
+}
+
 }  // namespace
+
+std::vector<CostMetric> default_cost_metrics() {
+  return {{"total_bits", "total bits (AutoQKeras)"},
+          {"weight_memory_bytes", "weight memory (bytes)"},
+          {"bops", "BOPs"},
+          {"energy_pj", "energy per inference (pJ, Horowitz 45 nm)"},
+          {"accelerator_latency", "Sum-Together accelerator latency (tiles)"},
+          {"simd_latency_seconds", "SIMD cluster latency (s)"}};
+}
 
 Report build_report(ResultsStore& store, const ReportOptions& options) {
   Report report;
   report.store = store.path().string();
   report.metric = options.metric;
+  report.higher_is_better = options.metric.find("loss") == std::string::npos;
   report.confidence = options.confidence;
   report.counts = store.counts();
 
@@ -182,6 +225,7 @@ Report build_report(ResultsStore& store, const ReportOptions& options) {
   }
   add_bits_plot(report);
   add_curves(report, records);
+  add_pareto(report, store, options.costs);
   return report;
 }
 

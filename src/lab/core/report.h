@@ -1,7 +1,8 @@
 #pragma once
 // What `bitlab lab report` shows, computed from a results store: a summary per
-// variant, paired comparisons between variants, accuracy against bit width and
-// mean training curves. Rendering (Markdown, HTML, SVG) is in report_writer.h.
+// variant, paired comparisons between variants, accuracy against bit width,
+// accuracy against each recorded cost with its Pareto front, and mean training
+// curves. Rendering (Markdown, HTML, SVG) is in report_writer.h.
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,11 +18,23 @@ namespace bitlab::lab {
 
 using VariantPair = std::pair<std::string, std::string>;
 
+// A cost the runs record (lab/run_job.h) that the metric is traded against.
+struct CostMetric {
+  std::string name;   // metric in the store: "total_bits"
+  std::string label;  // axis and table label: "total bits (AutoQKeras)"
+};
+
+// The costs `bitlab lab run` records, in the order the report shows them.
+std::vector<CostMetric> default_cost_metrics();
+
 struct ReportOptions {
   std::string metric = "test_accuracy";
   // Pairs to compare; empty: every pair of variants that differ in exactly one factor.
   std::vector<VariantPair> comparisons;
   double confidence = 0.95;
+  // One metric-vs-cost plot and Pareto table per cost some done run recorded;
+  // stores written before runs recorded costs simply get none.
+  std::vector<CostMetric> costs = default_cost_metrics();
 };
 
 struct VariantRow {
@@ -29,6 +42,21 @@ struct VariantRow {
   std::vector<LevelChoice> levels;
   Summary summary;                   // of the metric over the variant's done runs
   std::optional<double> weight_bits;  // quantised variants (metric "weight_bits")
+};
+
+struct ParetoVariant {
+  std::string variant;
+  Summary summary;    // of the report's metric
+  double cost = 0.0;  // mean over the variant's done runs (costs rarely vary by seed)
+  bool on_front = false;
+};
+
+// The metric against one cost: every variant with done runs that recorded both,
+// and the front of those that no other beats in both (best metric, least cost).
+struct ParetoPlot {
+  CostMetric cost;
+  std::vector<ParetoVariant> variants;  // in design order
+  std::vector<size_t> front;            // indices into variants, cheapest first
 };
 
 struct ComparisonRow {
@@ -43,6 +71,8 @@ struct ComparisonRow {
 struct Report {
   std::string store;   // the store's path, for the title
   std::string metric;
+  // Losses are minimised; every other metric (accuracies) maximised on the Pareto fronts.
+  bool higher_is_better = true;
   double confidence = 0.95;
   StatusCounts counts;
   std::vector<VariantRow> variants;  // in design order
@@ -54,6 +84,8 @@ struct Report {
   // The metric's per-epoch curve (or test_accuracy's when it has none), mean per variant.
   std::string curve_name;
   std::vector<PlotSeries> curves;
+  // One per cost of ReportOptions::costs that some done run recorded.
+  std::vector<ParetoPlot> pareto;
 };
 
 // Every variant with a registered run appears, with n = 0 until one is done.

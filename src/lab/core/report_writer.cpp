@@ -126,7 +126,72 @@ std::string method_note(const Report& r) {
       percent_label(r.confidence));
 }
 
+std::string cost_value(double v) { return fmt::format("{:.6g}", v); }
+
+Table pareto_table(const Report& r, const ParetoPlot& plot) {
+  Table t{{"variant", "n", r.metric + " mean", percent_label(r.confidence) + " CI", plot.cost.label}, {}};
+  for (size_t i : plot.front) {
+    const ParetoVariant& v = plot.variants[i];
+    std::string ci = v.summary.ci_low && v.summary.ci_high
+                         ? fmt::format("[{}, {}]", value(r, *v.summary.ci_low), value(r, *v.summary.ci_high))
+                         : "— (needs 2 runs)";
+    t.rows.push_back({v.variant, std::to_string(v.summary.n), value(r, v.summary.mean), ci, cost_value(v.cost)});
+  }
+  return t;
+}
+
+std::string pareto_note(const Report& r, const ParetoPlot& plot) {
+  return fmt::format(
+      "The front holds the {} of {} variants that no other variant beats in both mean {} ({} is better) and {} "
+      "(lower is better), cheapest first. It compares means: overlapping confidence intervals of neighbours on "
+      "the front mean the extra cost buys no clear gain.",
+      plot.front.size(), plot.variants.size(), r.metric, r.higher_is_better ? "higher" : "lower", plot.cost.label);
+}
+
 }  // namespace
+
+std::string pareto_plot_file(const ParetoPlot& plot) { return "pareto-" + plot.cost.name + ".svg"; }
+
+std::string pareto_svg(const Report& r, const ParetoPlot& plot) {
+  std::vector<PlotSeries> series;
+  for (const auto& v : plot.variants) {
+    series.push_back({v.variant, {{v.cost, v.summary.mean, v.summary.ci_low, v.summary.ci_high}}, SeriesLine::none});
+  }
+  PlotSeries front{"Pareto front", {}, SeriesLine::steps, true};
+  for (size_t i : plot.front) front.points.push_back({plot.variants[i].cost, plot.variants[i].summary.mean});
+  series.push_back(std::move(front));
+  PlotOptions options;
+  options.title = r.metric + " vs " + plot.cost.label + " (mean, " + percent_label(r.confidence) + " CI)";
+  options.x_label = plot.cost.label;
+  options.y_label = r.metric;
+  // Tall enough for one legend line per series beside the plot.
+  options.height = std::max(options.height, 100 + 18 * static_cast<int>(series.size()));
+  return render_line_plot(series, options);
+}
+
+nlohmann::json pareto_json(const Report& r) {
+  nlohmann::json costs = nlohmann::json::array();
+  for (const auto& plot : r.pareto) {
+    nlohmann::json variants = nlohmann::json::array();
+    for (const auto& v : plot.variants) {
+      variants.push_back({{"variant", v.variant},
+                          {"n", v.summary.n},
+                          {"mean", v.summary.mean},
+                          {"ci_low", v.summary.ci_low ? nlohmann::json(*v.summary.ci_low) : nullptr},
+                          {"ci_high", v.summary.ci_high ? nlohmann::json(*v.summary.ci_high) : nullptr},
+                          {"cost", v.cost},
+                          {"on_front", v.on_front}});
+    }
+    nlohmann::json front = nlohmann::json::array();
+    for (size_t i : plot.front) front.push_back(plot.variants[i].variant);
+    costs.push_back({{"cost", plot.cost.name}, {"label", plot.cost.label}, {"front", front}, {"variants", variants}});
+  }
+  return {{"store", r.store},
+          {"metric", r.metric},
+          {"higher_is_better", r.higher_is_better},
+          {"confidence", r.confidence},
+          {"costs", costs}};
+}
 
 std::string accuracy_vs_bits_svg(const Report& r) {
   PlotOptions options;
@@ -160,6 +225,14 @@ std::string report_markdown(const Report& r) {
   if (!r.accuracy_vs_bits.empty()) {
     md += fmt::format("## {} vs weight bits\n\n![{} vs weight bits](accuracy-vs-bits.svg)\n\n", r.metric, r.metric);
   }
+  if (!r.pareto.empty()) {
+    md += fmt::format("## {} vs cost: Pareto fronts\n\n", r.metric);
+    for (const auto& plot : r.pareto) {
+      md += fmt::format("### {} vs {}\n\n![{} vs {}]({})\n\n{}\n{}\n\n", r.metric, plot.cost.label, r.metric,
+                        plot.cost.label, pareto_plot_file(plot), markdown_table(pareto_table(r, plot)),
+                        pareto_note(r, plot));
+    }
+  }
   md += fmt::format("## Training curves\n\n![{} per epoch](curves.svg)\n", r.curve_name);
   return md;
 }
@@ -187,6 +260,13 @@ std::string report_html(const Report& r) {
   if (!r.accuracy_vs_bits.empty()) {
     html += "<h2>" + xml_escape(r.metric) + " vs weight bits</h2>\n" + accuracy_vs_bits_svg(r);
   }
+  if (!r.pareto.empty()) {
+    html += "<h2>" + xml_escape(r.metric + " vs cost: Pareto fronts") + "</h2>\n";
+    for (const auto& plot : r.pareto) {
+      html += "<h3>" + xml_escape(r.metric + " vs " + plot.cost.label) + "</h3>\n" + pareto_svg(r, plot) +
+              html_table(pareto_table(r, plot)) + "<p class=\"note\">" + xml_escape(pareto_note(r, plot)) + "</p>\n";
+    }
+  }
   html += "<h2>Training curves</h2>\n" + curves_svg(r);
   html += "</body>\n</html>\n";
   return html;
@@ -199,11 +279,17 @@ ReportFiles write_report(const Report& report, const std::filesystem::path& dir)
     throw IoError(fmt::format("{}: cannot create the report folder ({}); choose another with --out",
                               dir.string(), error.message()));
   }
-  ReportFiles files{dir / "report.md", dir / "report.html", dir / "accuracy-vs-bits.svg", dir / "curves.svg"};
+  ReportFiles files{dir / "report.md",  dir / "report.html",  dir / "accuracy-vs-bits.svg",
+                    dir / "curves.svg", dir / "pareto.json", {}};
   write_file_atomically(files.markdown, report_markdown(report));
   write_file_atomically(files.html, report_html(report));
   if (!report.accuracy_vs_bits.empty()) write_file_atomically(files.bits_plot, accuracy_vs_bits_svg(report));
   write_file_atomically(files.curves_plot, curves_svg(report));
+  write_file_atomically(files.pareto, pareto_json(report).dump(2) + "\n");
+  for (const auto& plot : report.pareto) {
+    files.pareto_plots.push_back(dir / pareto_plot_file(plot));
+    write_file_atomically(files.pareto_plots.back(), pareto_svg(report, plot));
+  }
   return files;
 }
 

@@ -181,21 +181,32 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const PlotOp
 
   for (size_t i = 0; i < series.size(); ++i) {
     const auto& s = series[i];
-    const char* colour = kPalette[i % std::size(kPalette)];
+    const char* colour = s.highlight ? "#000000" : kPalette[i % std::size(kPalette)];
     std::string polyline;
     std::string marks;
+    const bool steps = s.line == SeriesLine::steps;
+    double previous_py = 0.0;
     for (const auto& p : s.points) {
       if (!usable_x(p.x, options.x_scale) || !std::isfinite(p.y)) continue;
       double px = frame.px(p.x), py = frame.py(p.y);
+      // A step keeps the previous value up to this x, then rises (or falls) to this one.
+      if (steps && !polyline.empty()) polyline += fmt::format(" {},{}", number(px), number(previous_py));
       polyline += fmt::format("{}{},{}", polyline.empty() ? "" : " ", number(px), number(py));
+      previous_py = py;
       if (p.y_low && p.y_high && std::isfinite(*p.y_low) && std::isfinite(*p.y_high)) {
         marks += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\"/>\n", number(px),
                              number(frame.py(*p.y_low)), number(frame.py(*p.y_high)), colour);
       }
-      marks += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"/>\n", number(px), number(py), colour);
+      if (s.highlight) {
+        marks += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"6\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n",
+                             number(px), number(py), colour);
+      } else {
+        marks += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"/>\n", number(px), number(py), colour);
+      }
     }
-    svg += fmt::format("<g class=\"series\" data-name=\"{}\">\n", xml_escape(s.name));
-    if (options.lines && !polyline.empty()) {
+    svg += fmt::format("<g class=\"series{}\" data-name=\"{}\">\n", steps ? " steps" : "", xml_escape(s.name));
+    bool draw_line = s.line == SeriesLine::plot ? options.lines : s.line == SeriesLine::steps;
+    if (draw_line && !polyline.empty()) {
       svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n", polyline,
                          colour);
     }

@@ -22,9 +22,19 @@ struct PlotPoint {
   std::optional<double> y_low, y_high;
 };
 
+// How a series' points are joined.
+enum class SeriesLine {
+  plot,   // as PlotOptions::lines says
+  none,   // markers only (a scatter)
+  steps,  // horizontal then vertical segments: a Pareto front, where the best
+          // value reachable at a cost holds until the next point's cost
+};
+
 struct PlotSeries {
   std::string name;  // legend entry
   std::vector<PlotPoint> points;  // drawn in this order; non-finite coordinates are skipped
+  SeriesLine line = SeriesLine::plot;
+  bool highlight = false;  // black, ringed, larger markers that stand out over other series
 };
 
 enum class AxisScale { linear, log2 };

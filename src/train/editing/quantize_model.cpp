@@ -6,6 +6,8 @@
 #include "train/modules/qconv_bn2d.h"
 #include "train/modules/qlinear.h"
 #include "train/modules/qmerge.h"
+#include "train/modules/quant_point.h"
+#include "train/modules/residual.h"
 
 namespace bitlab::train {
 namespace {
@@ -17,7 +19,7 @@ Edit classify(const torch::nn::Module& m) {
     return Edit::kWeights;
   }
   if (dynamic_cast<const torch::nn::ReLUImpl*>(&m) || dynamic_cast<const torch::nn::ReLU6Impl*>(&m) ||
-      dynamic_cast<const torch::nn::AvgPool2dImpl*>(&m)) {
+      dynamic_cast<const torch::nn::AvgPool2dImpl*>(&m) || dynamic_cast<const QuantPointImpl*>(&m)) {
     return Edit::kActivation;
   }
   return Edit::kNone;
@@ -27,6 +29,16 @@ Edit classify(const torch::nn::Module& m) {
 std::shared_ptr<torch::nn::BatchNorm2dImpl> batchnorm_after(torch::nn::SequentialImpl& container, size_t index) {
   if (index + 1 >= container.size()) return nullptr;
   return std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(container.ptr(index + 1));
+}
+
+// Every Residual under `model` with its dotted name; its merge is the
+// activation layer "<name>.add".
+std::vector<std::pair<std::string, ResidualImpl*>> residuals(Classifier& model) {
+  std::vector<std::pair<std::string, ResidualImpl*>> out;
+  for (const auto& item : model.named_modules("", /*include_self=*/false)) {
+    if (auto* r = dynamic_cast<ResidualImpl*>(item.value().get())) out.emplace_back(item.key(), r);
+  }
+  return out;
 }
 
 }  // namespace
@@ -41,6 +53,7 @@ QuantizedLayers quantizable_layers(Classifier& model) {
       case Edit::kNone: break;
     }
   });
+  for (const auto& [name, residual] : residuals(model)) layers.activation_layers.push_back(name + ".add");
   return layers;
 }
 
@@ -65,9 +78,12 @@ QuantizedLayers quantize_model(Classifier& model, const PrecisionPolicy& policy,
     } else if (auto* linear = dynamic_cast<const torch::nn::LinearImpl*>(&m)) {
       replace_sequential_element(container, index, torch::nn::AnyModule(QLinear(*linear, resolve_quantizer(policy, name, TensorRole::kWeight, &used))));
       layers.weight_layers.push_back(name);
-    } else if (dynamic_cast<const torch::nn::ReLUImpl*>(&m) || dynamic_cast<const torch::nn::ReLU6Impl*>(&m)) {
+    } else if (dynamic_cast<const torch::nn::ReLUImpl*>(&m) || dynamic_cast<const torch::nn::ReLU6Impl*>(&m) ||
+               dynamic_cast<const QuantPointImpl*>(&m)) {
       QActivationOptions options;
-      options.kind = dynamic_cast<const torch::nn::ReLUImpl*>(&m) ? ActivationKind::kRelu : ActivationKind::kRelu6;
+      options.kind = dynamic_cast<const torch::nn::ReLUImpl*>(&m)    ? ActivationKind::kRelu
+                     : dynamic_cast<const torch::nn::ReLU6Impl*>(&m) ? ActivationKind::kRelu6
+                                                                     : ActivationKind::kIdentity;
       replace_sequential_element(container, index, torch::nn::AnyModule(QActivation(options, resolve_quantizer(policy, name, TensorRole::kActivation, &used))));
       layers.activation_layers.push_back(name);
     } else if (auto* pool = dynamic_cast<const torch::nn::AvgPool2dImpl*>(&m)) {
@@ -75,6 +91,10 @@ QuantizedLayers quantize_model(Classifier& model, const PrecisionPolicy& policy,
       layers.activation_layers.push_back(name);
     }
   });
+  for (const auto& [name, residual] : residuals(model)) {
+    residual->quantize_merge(resolve_quantizer(policy, name + ".add", TensorRole::kActivation, &used));
+    layers.activation_layers.push_back(name + ".add");
+  }
   std::vector<std::string> all = layers.weight_layers;
   all.insert(all.end(), layers.activation_layers.begin(), layers.activation_layers.end());
   check_all_rules_used(policy, used, all);

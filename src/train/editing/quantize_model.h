@@ -1,7 +1,8 @@
 #pragma once
 // Turns a float network into its fake-quantised counterpart according to a
 // precision policy: Conv2d → QConv2d, Linear → QLinear, ReLU / ReLU6 →
-// QActivation, AvgPool2d → QAvgPool, and a quantiser on the network input.
+// QActivation, QuantPoint → QActivation (identity), AvgPool2d → QAvgPool, the float add of every Residual → QAdd
+// (layer "<block>.add", an activation rule), and a quantiser on the network input.
 // The edited network keeps the float (latent) weights. BatchNorm is either
 // folded first (fold_batchnorm) so the weights quantised are those deployed,
 // or trained folded: options.train_batchnorm turns each Conv2d→BatchNorm2d

@@ -19,6 +19,8 @@
 #include "train/modules/qconv_bn2d.h"
 #include "train/modules/qlinear.h"
 #include "train/modules/qmerge.h"
+#include "train/modules/quant_point.h"
+#include "train/modules/residual.h"
 #include "train/trace/uniform_spec.h"
 
 namespace bitlab::train {
@@ -41,8 +43,8 @@ class Tracer {
   explicit Tracer(const TraceOptions& options) : options_(options) { g_.name = options.graph_name; }
 
   ir::Graph run(Classifier& model) {
-    if (options_.input_shape.size() != 4) {
-      throw ConfigError(fmt::format("trace: the input shape must be [N, C, H, W], got {}",
+    if (options_.input_shape.size() != 4 && options_.input_shape.size() != 2) {
+      throw ConfigError(fmt::format("trace: the input shape must be [N, C, H, W] or [N, features], got {}",
                                     ir::to_string(options_.input_shape)));
     }
     if (!model.input_quantizer()) {
@@ -79,6 +81,7 @@ class Tracer {
 
   void visit(const std::string& name, torch::nn::Module& m) {
     if (auto* s = dynamic_cast<torch::nn::SequentialImpl*>(&m)) return walk(name, *s);
+    if (auto* r = dynamic_cast<ResidualImpl*>(&m)) return residual(name, *r);
     if (auto* conv = dynamic_cast<QConv2dImpl*>(&m)) {
       torch::NoGradGuard no_grad;
       return conv2d(name, conv->conv_options, conv->quantized_weight(), conv->bias, *conv->weight_quantizer);
@@ -97,6 +100,7 @@ class Tracer {
       return layer(name, ir::OpKind::Linear, weight, linear->bias, ir::LinearAttrs{spec});
     }
     if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(&m)) return batchnorm(name, *bn);
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm1dImpl*>(&m)) return batchnorm(name, *bn);
     if (dynamic_cast<torch::nn::ReLUImpl*>(&m)) {
       const std::string input = x_;
       x_ = op(name, ir::OpKind::Relu, {x_}, ir::ReluAttrs{});
@@ -122,20 +126,42 @@ class Tracer {
     // Identities in eval: dropout, and the Identity a QConvBn2d leaves in its BatchNorm's slot.
     if (dynamic_cast<torch::nn::DropoutImpl*>(&m) || dynamic_cast<torch::nn::IdentityImpl*>(&m)) return;
     if (dynamic_cast<torch::nn::Conv2dImpl*>(&m) || dynamic_cast<torch::nn::LinearImpl*>(&m) ||
-        dynamic_cast<torch::nn::AvgPool2dImpl*>(&m) || dynamic_cast<torch::nn::ReLU6Impl*>(&m)) {
+        dynamic_cast<torch::nn::AvgPool2dImpl*>(&m) || dynamic_cast<torch::nn::ReLU6Impl*>(&m) ||
+        dynamic_cast<QuantPointImpl*>(&m)) {
       throw ConfigError(fmt::format(
           "trace: layer \"{}\" ({}) is not quantised; the integer graph needs every weight layer, pooling average "
           "and clipped activation quantised: give it a rule in the precision policy",
           name, type_name(m)));
     }
     if (dynamic_cast<QAddImpl*>(&m) || dynamic_cast<QConcatImpl*>(&m)) {
-      throw ConfigError(fmt::format("trace: layer \"{}\" ({}) merges branches; the tracer follows one chain of "
-                                    "Sequentials and does not trace multi-input modules yet",
+      throw ConfigError(fmt::format("trace: layer \"{}\" ({}) merges branches, but a Sequential element has one "
+                                    "input; put residual adds in a train::Residual (main and shortcut Sequentials), "
+                                    "which the tracer follows (docs/architecture.md, \"Why Sequentials\")",
                                     name, type_name(m)));
     }
     throw ConfigError(fmt::format("trace: layer \"{}\" is a {}, which the tracer does not know how to express "
                                   "in the IR (docs/conversion.md lists the ops)",
                                   name, type_name(m)));
+  }
+
+  // main and shortcut both read the block's input; each branch is quantised by
+  // its QAdd input quantiser, then added (pass 3 of the conversion brings the
+  // two grids to one scale).
+  void residual(const std::string& name, ResidualImpl& r) {
+    if (!r.add) {
+      throw ConfigError(fmt::format("trace: residual block \"{}\" adds in float; the integer graph needs its branches "
+                                    "quantised: quantise the network (its merge is the activation layer \"{}.add\")",
+                                    name, name));
+    }
+    const std::string input = x_;
+    walk(name + ".main", *r.main);
+    quantise(name + ".add.input_quantizer0", *r.add->input_quantizers[0]);
+    const std::string a = x_;
+    x_ = input;
+    walk(name + ".shortcut", *r.shortcut);
+    quantise(name + ".add.input_quantizer1", *r.add->input_quantizers[1]);
+    const std::string b = x_;
+    x_ = op(name + ".add", ir::OpKind::Add, {a, b}, ir::AddAttrs{});
   }
 
   // `weight` is the quantiser's output, computed before levels() is read here.
@@ -164,9 +190,11 @@ class Tracer {
                    bias.defined() ? bias.detach().to(torch::kCPU).to(torch::kFloat64) : torch::Tensor()};
   }
 
-  void batchnorm(const std::string& name, torch::nn::BatchNorm2dImpl& bn) {
+  // BatchNorm2d after a conv, BatchNorm1d after a linear layer: one IR op (channel axis 1).
+  template <typename BatchNormImpl>
+  void batchnorm(const std::string& name, BatchNormImpl& bn) {
     if (!bn.options.track_running_stats()) {
-      throw ConfigError(fmt::format("trace: layer \"{}\": a BatchNorm2d without running statistics normalises "
+      throw ConfigError(fmt::format("trace: layer \"{}\": a BatchNorm without running statistics normalises "
                                     "with batch statistics even in eval, which a fixed graph cannot express",
                                     name));
     }

@@ -12,7 +12,7 @@ namespace bitlab::train {
 class Classifier;
 
 struct TraceOptions {
-  // [N, C, H, W] of the graph input; N is the batch the graph is built for.
+  // [N, C, H, W] (or [N, features]) of the graph input; N is the batch the graph is built for.
   ir::Shape input_shape;
   std::string graph_name = "net";
   std::string input_name = "images";
@@ -34,13 +34,16 @@ struct TraceOptions {
 // weight quantiser's uniform spec; the folded weights and bias of a QConvBn2d;
 // batchnorm for a kept BatchNorm2d (running statistics); relu and quant for a
 // QActivation; avgpool and quant for a QAvgPool; maxpool; flatten; and the
-// output quant of TraceOptions::output_bits. Dropout and Identity vanish (eval).
+// output quant of TraceOptions::output_bits; for a train::Residual, both
+// branches from the block input, each quantised by its QAdd input quantiser,
+// then add. Dropout and Identity vanish (eval).
 // The returned graph passes ir::validate and, run by runtime::run_fake_quantised,
 // computes what model.eval() computes (in float64 rather than float32).
 //
 // Throws ConfigError naming the layer and the fix for what the integer graph
 // cannot express: a non-uniform quantiser (log2, binary, ternary, codebook:
-// naming the algorithm), an unquantised Conv2d / Linear / AvgPool2d, a model
+// naming the algorithm), an unquantised Conv2d / Linear / AvgPool2d or
+// Residual merge (a float add), a QAdd / QConcat outside a Residual, a model
 // without an input quantiser, an activation quantiser that never saw data, a
 // clipped activation whose quantiser range does not clip where it does, and
 // modules the tracer does not know (naming their type).

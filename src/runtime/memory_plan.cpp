@@ -1,4 +1,4 @@
-#include "hw/memory_plan.h"
+#include "runtime/memory_plan.h"
 
 #include <algorithm>
 #include <limits>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace bitlab::hw {
+namespace bitlab::runtime {
 namespace {
 
 bool lifetimes_overlap(const BufferRequest& a, const BufferRequest& b) {
@@ -83,4 +83,4 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests, const Planner
   return plan;
 }
 
-}  // namespace bitlab::hw
+}  // namespace bitlab::runtime

@@ -1,4 +1,4 @@
-#include "hw/memory_plan.h"
+#include "runtime/memory_plan.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace bitlab::hw {
+namespace bitlab::runtime {
 namespace {
 
 TEST(MemoryPlan, ReusesMemoryOfBuffersThatAreDead) {
@@ -70,4 +70,4 @@ RC_GTEST_PROP(MemoryPlan, LiveBuffersNeverShareBytesAndArenaCoversThePeak, ()) {
 }
 
 }  // namespace
-}  // namespace bitlab::hw
+}  // namespace bitlab::runtime

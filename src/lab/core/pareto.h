@@ -1,0 +1,24 @@
+#pragma once
+// The Pareto front of points that trade one value to maximise (accuracy)
+// against one to minimise (bits, latency): what the lab report draws and what
+// a search keeps. Torch-free and store-free, so any module can use it.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace bitlab::lab {
+
+struct ParetoPoint {
+  double maximise = 0.0;  // e.g. mean test accuracy
+  double minimise = 0.0;  // e.g. total bits or modelled latency
+};
+
+// Indices of the non-dominated points, sorted by `minimise` ascending (so
+// `maximise` ascends strictly along the front, except between duplicates).
+// A point is dominated when another is at least as good in both values and
+// strictly better in one. Exact duplicates dominate neither each other, so
+// all copies of a front point are listed (in index order). Points with a
+// non-finite value are never on the front.
+std::vector<size_t> pareto_front(std::span<const ParetoPoint> points);
+
+}  // namespace bitlab::lab
