@@ -35,7 +35,7 @@ class IntegerExporter {
       if (t.int_data) {
         std::vector<double> values(t.int_data->begin(), t.int_data->end());
         add_float_initializer(g_, t.name, t.shape, values, carrier_);
-      } else if (!is_graph_io(t.name)) {
+      } else if (!is_graph_io(graph_, t.name)) {
         declare(*g_.add_value_info(), t.name);
       }
     }
@@ -43,11 +43,6 @@ class IntegerExporter {
   }
 
  private:
-  bool is_graph_io(const std::string& name) const {
-    return std::ranges::find(graph_.inputs, name) != graph_.inputs.end() ||
-           std::ranges::find(graph_.outputs, name) != graph_.outputs.end();
-  }
-
   void declare(pb::ValueInfoProto& v, const std::string& name) {
     set_tensor_type(v, name, data_type(carrier_), graph_.tensor(name).shape);
   }

@@ -1,5 +1,6 @@
 #include "onnx/proto.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -155,6 +156,11 @@ ir::Shape channel_shape(std::size_t rank, int axis, std::int64_t channels) {
   ir::Shape s{channels};
   for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < rank; ++d) s.push_back(1);
   return s;
+}
+
+bool is_graph_io(const ir::Graph& graph, const std::string& name) {
+  return std::ranges::find(graph.inputs, name) != graph.inputs.end() ||
+         std::ranges::find(graph.outputs, name) != graph.outputs.end();
 }
 
 }  // namespace bitlab::onnx_io

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ir/graph.h"
 #include "ir/types.h"
 
 namespace bitlab::onnx_io {
@@ -50,5 +51,9 @@ std::vector<std::int64_t> ints_attribute(const pb::NodeProto& n, std::string_vie
 // Shape [C, 1, …, 1] that broadcasts a per-channel constant along `axis` of a
 // rank-`rank` tensor (numpy broadcasting aligns on the right); [] for C = 0.
 ir::Shape channel_shape(std::size_t rank, int axis, std::int64_t channels);
+
+// Whether `name` is one of the graph's inputs or outputs (declared as graph
+// I/O, not as value_info).
+bool is_graph_io(const ir::Graph& graph, const std::string& name);
 
 }  // namespace bitlab::onnx_io

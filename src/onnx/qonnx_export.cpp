@@ -34,7 +34,7 @@ class QonnxExporter {
     for (const ir::Tensor& t : graph_.tensors) {
       if (t.float_data) {
         add_float_initializer(g_, t.name, t.shape, {t.float_data->begin(), t.float_data->end()}, Carrier::Float32);
-      } else if (!is_graph_io(t.name)) {
+      } else if (!is_graph_io(graph_, t.name)) {
         declare(*g_.add_value_info(), t.name);
       }
     }
@@ -42,11 +42,6 @@ class QonnxExporter {
   }
 
  private:
-  bool is_graph_io(const std::string& name) const {
-    return std::ranges::find(graph_.inputs, name) != graph_.inputs.end() ||
-           std::ranges::find(graph_.outputs, name) != graph_.outputs.end();
-  }
-
   void declare(pb::ValueInfoProto& v, const std::string& name) {
     set_tensor_type(v, name, pb::TensorProto::FLOAT, graph_.tensor(name).shape);
   }
