@@ -1,16 +1,22 @@
 // Throughput of the fast integer executor (docs/benchmarks.md, "Integer runtime"):
 // one conv2d + requant layer, batch 1, one thread, per ISA path and weight
 // precision, and the reference runtime on the same graph for the ratio.
-// Counters: GMAC/s and MAC/cycle at the 3.46 GHz all-core clock the machine
-// runs at under load (machine-notes; the TSC's 2.1 GHz is not the core clock).
+// Counters: GMAC/s and MAC/cycle at the core clock measured in the same run
+// (core_hz(): a dependent chain of 1-cycle integer adds timed in thread CPU
+// time, so neither the TSC's 2.1 GHz nor other jobs' time enters the cycles).
 #include <benchmark/benchmark.h>
 
 #if defined(__x86_64__)
+// GCC 12 warns inside its own AVX-512 headers (the _mm512_undefined_* placeholders).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,7 +31,39 @@
 namespace {
 
 using namespace bitlab;
-constexpr double kCoreHz = 3.46e9;
+
+double thread_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// Core cycles per second of thread CPU time: n·16 dependent `add $1` (latency 1 cycle on
+// every x86 core since the P6), so the chain's length is its cycle count. Best of 5 runs.
+double measure_core_hz() {
+#if defined(__x86_64__)
+  constexpr std::int64_t n = 4'000'000;
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::int64_t x = 0;
+    const double t0 = thread_seconds();
+    for (std::int64_t i = 0; i < n; ++i)
+      __asm__ volatile(
+          "add $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\t"
+          "add $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0"
+          : "+r"(x));
+    best = std::max(best, 16.0 * static_cast<double>(n) / (thread_seconds() - t0));
+  }
+  return best;
+#else
+  return 3.46e9;
+#endif
+}
+
+double core_hz() {
+  static const double hz = measure_core_hz();
+  return hz;
+}
 
 enum class Weights { Int8, Int4, Binary };
 
@@ -65,7 +103,7 @@ std::vector<std::int64_t> random_input(const ir::Graph& g) {
 
 void report(benchmark::State& state, double macs) {
   state.counters["GMAC/s"] = benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["MAC/cycle"] = benchmark::Counter(macs / kCoreHz, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MAC/cycle"] = benchmark::Counter(macs / core_hz(), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // Args: C (= O), spatial size, kernel, weights (0 int8, 1 int4, 2 binary), isa (0 portable, 1 avx2, 2 avx512).
@@ -112,7 +150,7 @@ BENCHMARK(BM_ConvReference)
     ->Iterations(2);
 
 // The AVX-512 micro-kernels alone on one 64-pixel panel (in cache) and 6 output
-// channels; arg: K/4 (int8) or K/8 (binary) steps.
+// channels; arg: K/4 (int8) or K/8 (binary, a multiple of 4) steps.
 void BM_Int8MicroKernel(benchmark::State& state) {
   if (!runtime::fast::isa_supported(runtime::fast::Isa::Avx512)) return state.SkipWithError("no AVX-512");
   const std::int64_t steps = state.range(0);
@@ -120,7 +158,7 @@ void BM_Int8MicroKernel(benchmark::State& state) {
   std::vector<std::int8_t> w(static_cast<std::size_t>(6 * steps * 4), 1);
   std::vector<std::int32_t> raw(6 * 64);
   for (auto _ : state) {
-    runtime::fast::detail::multiply_int8_avx512(panel.data(), w.data(), steps, raw.data());
+    runtime::fast::detail::multiply_int8_avx512(panel.data(), w.data(), steps, raw.data(), 6, 4);
     benchmark::DoNotOptimize(raw.data());
   }
   report(state, static_cast<double>(6 * 64 * steps * 4));
@@ -131,43 +169,87 @@ void BM_BinaryMicroKernel(benchmark::State& state) {
   std::vector<std::uint8_t> panel(static_cast<std::size_t>(steps * 64), 0x5A), w(static_cast<std::size_t>(6 * steps), 0x33);
   std::vector<std::int32_t> raw(6 * 64);
   for (auto _ : state) {
-    runtime::fast::detail::multiply_binary_avx512(panel.data(), w.data(), steps, raw.data());
+    runtime::fast::detail::multiply_binary_avx512(panel.data(), w.data(), steps / 4, raw.data(), 6, 4);
     benchmark::DoNotOptimize(raw.data());
   }
   report(state, static_cast<double>(6 * 64 * steps * 8));
 }
 
 #if defined(__x86_64__)
-// The instruction's own rate: 12 independent VPDPBUSD zmm chains, no loads.
-__attribute__((target("avx512f,avx512vnni"), noinline)) void vpdpbusd_loop(std::int64_t n, std::int32_t* out) {
-  __m512i a[12];
+// The machine's peak: N independent accumulator chains of one instruction, no loads, timed
+// against the core clock measured in the same process (core_hz). Args: accumulators,
+// kind (0 VPDPBUSD zmm, 1 VPDPBUSD ymm, 2 binary: VPANDD + VPOPCNTB + VPADDB zmm).
+template <int N>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512bitalg"), noinline)) void peak_loop(int kind, std::int64_t n,
+                                                                                                    std::int32_t* out) {
   __m512i x = _mm512_set1_epi32(0x01010101);
   const __m512i y = _mm512_set1_epi32(0x02020202);
-  for (auto& v : a) v = _mm512_setzero_si512();
-  for (std::int64_t k = 0; k < n; ++k) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) a[i] = _mm512_dpbusd_epi32(a[i], x, y);
-    __asm__ volatile("" : "+v"(x));  // keeps the loop from being folded
+  __m512i s = _mm512_setzero_si512();
+  if (kind == 0) {
+    __m512i a[N];
+    for (auto& v : a) v = _mm512_setzero_si512();
+    for (std::int64_t k = 0; k < n; ++k) {
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) a[i] = _mm512_dpbusd_epi32(a[i], x, y);
+      __asm__ volatile("" : "+v"(x));  // keeps the loop from being folded
+    }
+    for (auto& v : a) s = _mm512_add_epi32(s, v);
+  } else if (kind == 1) {
+    __m256i a[N];
+    const __m256i x8 = _mm512_castsi512_si256(x), y8 = _mm512_castsi512_si256(y);
+    for (auto& v : a) v = _mm256_setzero_si256();
+    for (std::int64_t k = 0; k < n; ++k) {
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) a[i] = _mm256_dpbusd_epi32(a[i], x8, y8);
+      __asm__ volatile("" : "+v"(x));
+    }
+    for (auto& v : a) s = _mm512_add_epi32(s, _mm512_castsi256_si512(v));
+  } else {  // N distinct AND operands (8 inputs × 2 masks), else the compiler computes one popcount
+    __m512i a[N], in[8];
+    const __m512i z = _mm512_set1_epi32(0x0F0F0F0F);
+    for (auto& v : a) v = _mm512_setzero_si512();
+    for (int i = 0; i < 8; ++i) in[i] = _mm512_set1_epi32(0x01010101 * (i + 1));
+    for (std::int64_t k = 0; k < n; ++k) {
+#pragma GCC unroll 16
+      for (int i = 0; i < N; ++i) a[i] = _mm512_add_epi8(a[i], _mm512_popcnt_epi8(_mm512_and_si512(in[i % 8], i < 8 ? y : z)));
+#pragma GCC unroll 8
+      for (auto& v : in) __asm__ volatile("" : "+v"(v));
+    }
+    for (auto& v : a) s = _mm512_add_epi32(s, v);
   }
-  __m512i s = a[0];
-  for (int i = 1; i < 12; ++i) s = _mm512_add_epi32(s, a[i]);
   _mm512_storeu_si512(out, s);
 }
-void BM_VpdpbusdPeak(benchmark::State& state) {
+void BM_Peak(benchmark::State& state) {
   if (!runtime::fast::isa_supported(runtime::fast::Isa::Avx512)) return state.SkipWithError("no AVX-512");
+  const int accumulators = static_cast<int>(state.range(0)), kind = static_cast<int>(state.range(1));
   std::int32_t out[16];
   constexpr std::int64_t kIterations = 100000;
+  double seconds = 0;
   for (auto _ : state) {
-    vpdpbusd_loop(kIterations, out);
+    const double t0 = thread_seconds();
+    if (accumulators == 12) peak_loop<12>(kind, kIterations, out);
+    else peak_loop<16>(kind, kIterations, out);
+    seconds += thread_seconds() - t0;
     benchmark::DoNotOptimize(out);
   }
-  report(state, static_cast<double>(kIterations * 12 * 64));
+  const double instructions = static_cast<double>(state.iterations() * kIterations * accumulators);
+  const double macs_per_instruction = kind == 0 ? 64 : kind == 1 ? 32 : 512;
+  state.counters["core GHz"] = core_hz() * 1e-9;
+  state.counters["instr/cycle"] = instructions / (seconds * core_hz());
+  state.counters["MAC/cycle"] = instructions * macs_per_instruction / (seconds * core_hz());
+  state.SetLabel(kind == 0 ? "vpdpbusd zmm" : kind == 1 ? "vpdpbusd ymm" : "and+popcnt.b+add.b zmm (binary MACs)");
 }
-BENCHMARK(BM_VpdpbusdPeak);
+BENCHMARK(BM_Peak)->ArgsProduct({{12, 16}, {0, 1, 2}})->ArgNames({"acc", "kind"});
 #endif
 
 BENCHMARK(BM_Int8MicroKernel)->Arg(32)->Arg(288);
 BENCHMARK(BM_BinaryMicroKernel)->Arg(16)->Arg(144);
+
+void BM_CoreClock(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(measure_core_hz());
+  state.counters["core GHz"] = core_hz() * 1e-9;
+}
+BENCHMARK(BM_CoreClock)->Iterations(1);
 
 }  // namespace
 

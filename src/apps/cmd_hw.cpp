@@ -1,7 +1,8 @@
 // `bitlab hw explore NET.tq.json --data DIR`: the narrowest accumulator and
 // requant scale widths that keep the network's accuracy (docs/cost-models.md §10).
 // `bitlab hw profile NET.tq.json --out table.json`: measured per-layer latency
-// of the host runtime at every (weight bits, activation bits) pair (§11).
+// of the host runtime, or of the generated C (--executor c), at every
+// (weight bits, activation bits) pair (§11).
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "apps/commands.h"
+#include "codegen/layer_executor.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/progress.h"
@@ -103,6 +105,14 @@ int run_profile(const ProfileOptions& o) {
   options.executor = o.executor == "reference" ? hw::reference_layer_executor() : hw::fast_layer_executor();
   options.host = fmt::format("{} hardware threads, {} kernels", std::thread::hardware_concurrency(),
                              runtime::fast::to_string(runtime::fast::best_isa()));
+  if (o.executor == "c") {
+    // Resolved here so a missing compiler fails before the first layer.
+    const codegen::CExecutorOptions c{.compiler = codegen::resolve_host_compiler("", "hw profile --executor c")};
+    options.executor_name = codegen::kCHostExecutorName;
+    options.executor = codegen::c_executor(c);
+    options.host = fmt::format("{} hardware threads, generated C (target host) built by `{} {} -fPIC -shared`",
+                               std::thread::hardware_concurrency(), c.compiler, c.cflags);
+  }
   std::unique_ptr<ProgressBar> bar;  // the entry count is known at the first entry
   options.on_entry = [&](int done, int total, const std::string& what) {
     if (!bar) bar = std::make_unique<ProgressBar>(total, ProgressOptions{.label = "profile", .unit = "entry", .enabled = o.progress});
@@ -142,8 +152,9 @@ Action add_hw_command(CLI::App& app) {
   p->add_option("--activation-bits", profile->activation_bits, "Activation widths to profile")
       ->capture_default_str()->check(CLI::Range(1, 16));
   p->add_option("--repeats", profile->repeats, "Timed repeats per entry (the best counts)")->capture_default_str()->check(CLI::Range(1, 1000));
-  p->add_option("--executor", profile->executor, "fast (runtime/executor.h) or reference")
-      ->capture_default_str()->check(CLI::IsMember({"fast", "reference"}));
+  p->add_option("--executor", profile->executor,
+                "fast (runtime/executor.h), reference, or c (the generated C, `bitlab codegen`, built by $CC or cc)")
+      ->capture_default_str()->check(CLI::IsMember({"fast", "reference", "c"}));
   p->add_flag("!--no-progress", profile->progress, "No progress bar");
 
   return [hw, e, explore, profile] { return hw->got_subcommand(e) ? run_explore(*explore) : run_profile(*profile); };

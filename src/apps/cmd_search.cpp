@@ -10,7 +10,10 @@
 
 #include "apps/commands.h"
 #include "common/error.h"
+#include "common/atomic_file.h"
 #include "common/json_reader.h"
+#include "search/bayesian_bits_search.h"
+#include "search/core/bayesian_bits.h"
 #include "search/core/run_search.h"
 #include "search/core/search_config.h"
 #include "search/hessian_trace.h"
@@ -27,6 +30,17 @@ struct SearchArgs {
   bool trial_progress = false;
 };
 
+// One column per goal of a front.json entry (a trial or a flat reference).
+std::string metric_cells(const nlohmann::json& goals, const nlohmann::json& entry) {
+  std::string cells;
+  for (const auto& g : goals) {
+    const std::string metric = g.at("metric").get<std::string>();
+    const double v = metric == "accuracy" ? entry.at("accuracy").get<double>() : entry.at("costs").value(metric, 0.0);
+    cells += metric == "accuracy" ? fmt::format(" | {:>13.2f}%", 100 * v) : fmt::format(" | {:>14.4g}", v);
+  }
+  return cells;
+}
+
 void print_front(const std::filesystem::path& front_path) {
   std::ifstream in(front_path);
   if (!in) return;
@@ -37,14 +51,13 @@ void print_front(const std::filesystem::path& front_path) {
   for (const auto& g : goals) header += fmt::format(" | {:>14}", g.at("metric").get<std::string>());
   fmt::print("{} | {:>8} | candidate\n", header, "score");
   for (const auto& t : front.at("trials")) {
-    std::string row = fmt::format("{:>6}", t.at("index").get<int>());
-    for (const auto& g : goals) {
-      const std::string metric = g.at("metric").get<std::string>();
-      const double v = metric == "accuracy" ? t.at("accuracy").get<double>() : t.at("costs").value(metric, 0.0);
-      row += metric == "accuracy" ? fmt::format(" | {:>13.2f}%", 100 * v) : fmt::format(" | {:>14.4g}", v);
-    }
-    fmt::print("{} | {:>8.4f} | {}\n", row, t.at("score").get<double>(), t.at("key").get<std::string>());
+    fmt::print("{:>6}{} | {:>8.4f} | {}\n", t.at("index").get<int>(), metric_cells(goals, t), t.at("score").get<double>(),
+               t.at("key").get<std::string>());
   }
+  if (!front.contains("references")) return;
+  fmt::print("\nflat references (same evaluator and budget):\n");
+  for (const auto& r : front.at("references"))
+    fmt::print("{:>6}{}\n", r.at("label").get<std::string>(), metric_cells(goals, r));
 }
 
 // `"strategy": {"name": "hawq", "sensitivity": "hessian", "hessian_samples": 32,
@@ -75,6 +88,32 @@ nlohmann::json resolve_hessian_sensitivity(nlohmann::json json, const std::strin
   return json;
 }
 
+// `"strategy": {"name": "bayesian_bits", "lambda": ...}` without "widths": the
+// gates are trained once per λ (docs/search.md §4.8) and their widths handed to
+// the strategy; OUTPUT/bayesian_bits.json keeps them, so a rerun retrains nothing.
+void resolve_bayesian_bits(search::SearchConfig& config, const search::QatEvaluatorOptions& evaluator, bool progress) {
+  if (config.strategy != "bayesian_bits" || config.strategy_options.contains("widths")) return;
+  const auto strategy = search::make_strategy(config);
+  const auto& options = dynamic_cast<const search::BayesianBits&>(*strategy).options();
+  const std::filesystem::path cache_path = config.output / "bayesian_bits.json";
+  nlohmann::json cache = nlohmann::json::object();
+  if (std::filesystem::exists(cache_path)) cache = JsonReader::parse_file(cache_path);
+  nlohmann::json widths = nlohmann::json::array();
+  for (const double lambda : options.lambdas) {
+    const std::string key = search::bayesian_bits_key(options, lambda);
+    if (!cache.contains(key)) {
+      fmt::print("training Bayesian Bits gates (lambda {:g}, {} epochs)\n", lambda, options.epochs);
+      std::fflush(stdout);
+      cache[key] = search::train_bayesian_bits_gates(evaluator, config.space, options, lambda, progress);
+      std::filesystem::create_directories(config.output);
+      write_file_atomically(cache_path, cache.dump(2) + "\n");
+    }
+    fmt::print("lambda {:g}: {}\n", lambda, cache[key].dump());
+    widths.push_back(cache[key]);
+  }
+  config.strategy_options["widths"] = widths;
+}
+
 int run_search_command(const SearchArgs& args) {
   search::SearchConfig config = search::parse_search_config(
       resolve_hessian_sensitivity(JsonReader::parse_file(args.config), args.config), args.config);
@@ -87,6 +126,7 @@ int run_search_command(const SearchArgs& args) {
              config.space.knobs.size(), config.strategy, config.max_trials, config.output.string());
   std::fflush(stdout);  // before the progress bar on stderr
   auto costs = search::make_traced_cost_model(evaluator_options, config.space, std::move(cost_options));
+  resolve_bayesian_bits(config, evaluator_options, !args.quiet);
   search::QatEvaluator evaluator(evaluator_options);
   const search::SearchSummary summary = search::run_search(config, evaluator, costs.get(), !args.quiet);
   fmt::print("{} trials requested, {} newly evaluated, {} in the log\n", summary.requests, summary.evaluated,

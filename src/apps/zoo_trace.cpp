@@ -21,8 +21,7 @@ ir::Graph trace_zoo(const zoo::NetworkSpec& spec, const train::PrecisionPolicy& 
   zoo::SequentialNet net = zoo::build_zoo_network(spec.name);
   train::quantize_model(*net, policy);
   // Batch 2: training-mode batch statistics need more than one sample.
-  std::vector<std::int64_t> shape = {2, spec.input[0]};
-  if (spec.input[1] > 0) shape.insert(shape.end(), {spec.input[1], spec.input[2]});
+  const std::vector<std::int64_t> shape = zoo::input_shape(spec, 2);
   net->train();
   {
     torch::NoGradGuard no_grad;
@@ -30,8 +29,7 @@ ir::Graph trace_zoo(const zoo::NetworkSpec& spec, const train::PrecisionPolicy& 
   }
   net->eval();
   train::TraceOptions trace;
-  trace.input_shape = ir::Shape(shape.begin(), shape.end());
-  trace.input_shape[0] = 1;
+  trace.input_shape = zoo::input_shape(spec, 1);
   trace.graph_name = std::string(spec.name);
   return train::trace_model(*net, trace);
 }

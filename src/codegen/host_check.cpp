@@ -1,15 +1,13 @@
 #include "codegen/host_check.h"
 
-#include <atomic>
-#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <unistd.h>  // getpid
 
 #include "codegen/c_types.h"
+#include "codegen/host_compiler.h"
 #include "codegen/shell.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -20,36 +18,6 @@ namespace bitlab::codegen {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string resolve_compiler(const HostCheckOptions& options) {
-  if (!options.compiler.empty()) return options.compiler;
-  const char* cc = std::getenv("CC");
-  if (cc != nullptr && *cc != '\0') return cc;
-  return "cc";
-}
-
-// A temporary work folder is removed when the check ends, however it ends.
-class WorkDir {
- public:
-  explicit WorkDir(const fs::path& requested) : temporary_(requested.empty()) {
-    static std::atomic<int> counter{0};
-    path_ = temporary_ ? fs::temp_directory_path() / fmt::format("bitlab_host_check_{}_{}", ::getpid(), counter++)
-                       : requested;
-    if (temporary_) fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
-  ~WorkDir() {
-    std::error_code ignored;
-    if (temporary_) fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  bool temporary_;
-  fs::path path_;
-};
 
 void check_inputs(const ir::Graph& graph, const std::vector<runtime::IntTensorMap>& inputs) {
   for (std::size_t s = 0; s < inputs.size(); ++s) {
@@ -80,11 +48,7 @@ std::string input_text(const ir::Graph& graph, const std::vector<runtime::IntTen
 }
 
 void build(const std::string& compiler, const std::string& what, const std::string& command) {
-  const CommandResult r = run_command(command);
-  if (r.status != 0) {
-    throw HostCheckError(fmt::format("host check: C compiler `{}` failed on {} (exit {}):\n{}\ncommand: {}", compiler,
-                                     what, r.status, r.output, command));
-  }
+  run_compiler("host check", compiler, what, command);
 }
 
 std::vector<std::int64_t> parse_numbers(const std::string& line) {
@@ -162,12 +126,7 @@ std::string host_main_source(const ir::Graph& graph, const std::string& prefix) 
 
 HostCheckResult check_on_host(const ir::Graph& graph, const fs::path& generated_dir, const HostCheckOptions& options) {
   HostCheckResult result;
-  result.compiler = resolve_compiler(options);
-  if (!on_path(result.compiler)) {
-    throw ConfigError(fmt::format("host check: C compiler `{}` not found; install one (Debian: apt-get install gcc) "
-                                  "or name it with CC=...",
-                                  result.compiler));
-  }
+  result.compiler = resolve_host_compiler(options.compiler, "host check");
   const std::string p = options.prefix;
   for (const std::string& file : {p + ".h", p + ".c", p + "_weights.c"}) {
     if (!fs::exists(generated_dir / file)) {
@@ -179,7 +138,7 @@ HostCheckResult check_on_host(const ir::Graph& graph, const fs::path& generated_
       options.inputs.empty() ? random_input_codes(graph, options.samples, options.seed) : options.inputs;
   check_inputs(graph, inputs);
 
-  const WorkDir work(options.work_dir);
+  const WorkDir work(options.work_dir, "bitlab_host_check");
   const std::string w = shell_quote(work.path().string()), gen = shell_quote(fs::absolute(generated_dir).string());
   const std::string& cc = result.compiler;
   write_file_atomically(work.path() / "main.c", host_main_source(graph, p));

@@ -6,21 +6,14 @@
 // and by the codegen tests.
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "codegen/host_compiler.h"  // HostCheckError, kHostCFlags
 #include "ir/graph.h"
 #include "runtime/tensor.h"
 
 namespace bitlab::codegen {
-
-// The generated code (or the harness around it) did not compile, or the
-// program failed: the message names the compiler and holds its output.
-class HostCheckError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct HostCheckOptions {
   // Random input codes, uniform over each input type's range, when `inputs` is empty.
@@ -31,7 +24,7 @@ struct HostCheckOptions {
   // The C compiler command; empty: $CC if set, else `cc`.
   std::string compiler;
   // Flags for the generated files (-fno-strict-aliasing: the arena is shared by types).
-  std::string cflags = "-std=c99 -O2 -fno-strict-aliasing";
+  std::string cflags{kHostCFlags};
   // Flags for every compile and the link, e.g. sanitizers.
   std::string extra_flags;
   // The prefix the code was generated with (CodegenOptions::prefix).

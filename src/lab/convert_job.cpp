@@ -20,7 +20,6 @@
 #include "train/checkpoint.h"
 #include "train/editing/quantize_model.h"
 #include "train/trace/trace_model.h"
-#include "zoo/network_names.h"
 
 namespace bitlab::lab {
 namespace {
@@ -151,14 +150,7 @@ ConvertJobResult run_convert_job(const ConvertJobOptions& options) {
   train::set_quantization_progress(*network, 1.0);
   network->eval();
 
-  const zoo::FmnistCnnOptions& cnn = config.model.cnn;
-  train::TraceOptions trace;
-  trace.input_shape = {1, cnn.in_channels, cnn.image_size, cnn.image_size};
-  if (const zoo::NetworkSpec* spec = zoo::find_network(config.model.arch)) {
-    trace.input_shape = spec->input[1] == 0 ? ir::Shape{1, spec->input[0]}
-                                             : ir::Shape{1, spec->input[0], spec->input[1], spec->input[2]};
-  }
-  trace.graph_name = config.name;
+  const train::TraceOptions trace = trace_options(config);
   Graphs graphs;
   try {
     graphs.fake_quantised = train::trace_model(*network, trace);

@@ -19,6 +19,15 @@ std::shared_ptr<train::Classifier> build_network(const ModelConfig& config) {
   throw ConfigError(fmt::format("model.arch \"{}\": unknown network (known: {})", config.arch, known));
 }
 
+train::TraceOptions trace_options(const TrainJobConfig& config) {
+  train::TraceOptions trace;
+  const auto& cnn = config.model.cnn;
+  trace.input_shape = {1, cnn.in_channels, cnn.image_size, cnn.image_size};
+  if (const zoo::NetworkSpec* spec = zoo::find_network(config.model.arch)) trace.input_shape = zoo::input_shape(*spec, 1);
+  trace.graph_name = config.name;
+  return trace;
+}
+
 std::shared_ptr<train::Classifier> build_network(const TrainJobConfig& config, Weights weights) {
   auto network = build_network(config.model);
   const auto& q = config.quantization;

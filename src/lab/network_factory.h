@@ -7,6 +7,7 @@
 
 #include "lab/train_config.h"
 #include "train/classifier.h"
+#include "train/trace/trace_model.h"
 
 namespace bitlab::lab {
 
@@ -18,6 +19,11 @@ enum class Weights {
 };
 
 std::shared_ptr<train::Classifier> build_network(const TrainJobConfig& config, Weights weights);
+
+// How to trace the network of `config` (train::trace_model): its input shape
+// at batch 1 (the zoo spec's, or the Fashion-MNIST CNN's image size) and the
+// config's name as graph name. Every command that traces a config uses this.
+train::TraceOptions trace_options(const TrainJobConfig& config);
 
 int64_t count_parameters(train::Classifier& network);
 

@@ -53,10 +53,7 @@ std::map<std::string, double> run_cost_metrics(const TrainJobConfig& config, con
   // A finished run: annealed quantisers round hard, as the integer graph will.
   train::set_quantization_progress(*network, 1.0);
   network->eval();
-  train::TraceOptions trace;
-  const auto& cnn = config.model.cnn;
-  trace.input_shape = {1, cnn.in_channels, cnn.image_size, cnn.image_size};
-  trace.graph_name = config.name;
+  const train::TraceOptions trace = trace_options(config);
   ir::Graph graph;
   try {
     graph = train::trace_model(*network, trace);

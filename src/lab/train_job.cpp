@@ -24,14 +24,23 @@ namespace {
 
 // Resuming with a different recipe would silently mix two experiments; the
 // device is the one setting that may change (e.g. continue a GPU run on a CPU).
+// Continuing a shorter run (TrainJobOptions::continue_from) also changes the
+// epochs, the name and the folder.
 void check_same_recipe(const nlohmann::json& saved, const TrainJobConfig& config,
-                       const std::filesystem::path& checkpoint) {
+                       const std::filesystem::path& checkpoint, bool continuing) {
   nlohmann::json now = to_json(config);
   // Re-resolved, so a checkpoint written by an older bitlab compares in today's
   // spelling (e.g. quantization.fold_bn → batchnorm).
   nlohmann::json before = to_json(parse_train_config(saved, checkpoint.string() + " (embedded config)"));
   now["train"].erase("device");
   before["train"].erase("device");
+  if (continuing) {
+    for (auto* j : {&now, &before}) {
+      (*j)["train"].erase("epochs");
+      j->erase("name");
+      j->erase("output");
+    }
+  }
   auto patch = nlohmann::json::diff(before, now);
   if (patch.empty()) return;
   nlohmann::json::json_pointer where(patch[0].at("path").get<std::string>());
@@ -127,7 +136,11 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   std::optional<train::LabeledTensors> validation_set;
   if (options.fold) validation_set = split_off_fold(train_set, *options.fold);
 
-  bool resuming = have_checkpoint && options.resume;
+  // A promoted search trial continues its shorter predecessor (in another folder).
+  const bool continuing =
+      !have_checkpoint && !options.continue_from.empty() && std::filesystem::exists(options.continue_from);
+  const std::filesystem::path resume_from = continuing ? options.continue_from : result.checkpoint;
+  bool resuming = (have_checkpoint && options.resume) || continuing;
   torch::manual_seed(config.train.seed);  // weight initialisation
   auto network = build_network(config, resuming ? Weights::kFresh : Weights::kFromFloatCheckpoint);
   result.parameters = count_parameters(*network);
@@ -147,10 +160,10 @@ TrainJobResult run_train_job(const TrainJobConfig& config, const TrainJobOptions
   if (resuming) {
     // Recipe first: a changed architecture then reads as "differs at /model/..."
     // rather than as a weight-shape mismatch.
-    auto saved_meta = train::read_checkpoint_meta(result.checkpoint);
-    check_same_recipe(saved_meta.at("config"), config, result.checkpoint);
-    check_same_fold(saved_meta, options.fold, result.checkpoint);
-    auto meta = train::load_checkpoint(result.checkpoint, *network, &trainer.optimizer());
+    auto saved_meta = train::read_checkpoint_meta(resume_from);
+    check_same_recipe(saved_meta.at("config"), config, resume_from, continuing);
+    check_same_fold(saved_meta, options.fold, resume_from);
+    auto meta = train::load_checkpoint(resume_from, *network, &trainer.optimizer());
     std::vector<train::EpochMetrics> history;
     for (const auto& e : meta.at("history")) history.push_back(train::epoch_metrics_from_json(e));
     if (options.fold) {

@@ -25,6 +25,12 @@ struct TrainJobOptions {
   // training split and evaluate the held-out fold after every epoch. The test
   // set is still evaluated every epoch, and never trained or tuned on.
   std::optional<FoldAssignment> fold;
+  // When output_dir holds no checkpoint yet: start from this checkpoint of the
+  // same recipe trained for fewer epochs (elsewhere) and train only the
+  // remaining ones. Its config may differ in train.epochs, name and output
+  // only. Search's promoted Hyperband trials use it (docs/search.md §4.3); a
+  // missing file trains from scratch.
+  std::filesystem::path continue_from;
 };
 
 struct TrainJobResult {

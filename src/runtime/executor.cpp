@@ -11,6 +11,9 @@
 #include "ir/shape_inference.h"
 #include "ir/validate.h"
 #include "quant/dyadic.h"
+#include "runtime/fast/depthwise.h"
+#include "runtime/fast/elementwise.h"
+#include "runtime/fast/gemv.h"
 #include "runtime/fast/packed_conv.h"
 #include "runtime/memory_plan.h"
 
@@ -18,6 +21,9 @@ namespace bitlab::runtime {
 namespace {
 
 __extension__ using Int128 = __int128;
+
+// Largest batch on the GEMV path; larger batches fill the packed GEMM's 64-pixel blocks better.
+constexpr std::int64_t kGemvMaxBatch = 4;
 
 // How a tensor's integers sit in the arena: codes ≤ 8 bits one byte each, other
 // codes and int32 accumulators 4 bytes, int64 accumulators 8 bytes.
@@ -50,6 +56,16 @@ void with_type(Storage s, F&& f) {
   }
 }
 
+// with_type for the storages the vectorised kernels are instantiated for (not I64).
+template <class F>
+void with_vector_type(Storage s, F&& f) {
+  switch (s) {
+    case Storage::I8: f(std::int8_t{}); break;
+    case Storage::U8: f(std::uint8_t{}); break;
+    default: f(std::int32_t{}); break;
+  }
+}
+
 struct Buffer {
   Storage storage = Storage::I64;
   std::int64_t elements = 0;
@@ -57,7 +73,7 @@ struct Buffer {
   int first = 0, last = 0;  // lifetime in steps (node indices)
 };
 
-enum class StepKind : unsigned char { FastConv, Conv, Linear, Requant, Add, AvgPool, MaxPool, Clip, Concat };
+enum class StepKind : unsigned char { FastConv, Depthwise, Gemv, Conv, Linear, Requant, Add, AvgPool, MaxPool, Clip, Concat };
 
 struct Step {
   StepKind kind = StepKind::Requant;
@@ -67,6 +83,12 @@ struct Step {
   std::int64_t scratch_offset = 0;
   std::size_t scratch_bytes = 0;
   std::unique_ptr<fast::PackedConv> conv;
+  std::unique_ptr<fast::DepthwiseConv> depthwise;
+  std::unique_ptr<fast::Gemv> gemv;
+  // Non-conv ops on the vectorised kernels (elementwise.h) when `vector_op` is set.
+  bool vector_op = false;
+  std::vector<fast::RequantParams> requant_params;  // requant: per channel
+  fast::Add2Params add_params;
   // Generic ops: precomputed so that run() allocates nothing.
   std::vector<std::int64_t> zero_points;  // conv/linear: per O weight zero points; add: per input
   std::int64_t zx = 0;
@@ -85,7 +107,8 @@ struct Executor::Plan {
   std::vector<std::int64_t> input_lo, input_hi;
   std::vector<std::uint8_t> storage;  // the arena, plus alignment slack
   std::uint8_t* arena = nullptr;
-  int counts[3] = {0, 0, 0};  // int8, binary, generic conv/linear
+  fast::Isa isa = fast::Isa::Portable;
+  int counts[5] = {0, 0, 0, 0, 0};  // int8 packed, binary, generic, int8 depthwise, int8 gemv
 
   template <class T>
   T* at(int buffer) const {
@@ -184,6 +207,15 @@ void run_pool(const Executor::Plan& plan, const ir::Graph& g, const Step& s) {
   const ir::Shape& in = g.tensor(node.inputs[0]).shape;
   const ir::Shape& out = g.tensor(node.output()).shape;
   const bool avg = s.kind == StepKind::AvgPool;
+  if (s.vector_op) {  // global average pool: one sum per plane
+    with_vector_type(plan.buffers[static_cast<std::size_t>(s.inputs[0])].storage, [&](auto ti) {
+      with_vector_type(plan.buffers[static_cast<std::size_t>(s.output)].storage, [&](auto to) {
+        fast::plane_sums(plan.isa, plan.at<decltype(ti)>(s.inputs[0]), in[0] * in[1], in[2] * in[3], s.zx,
+                         plan.at<decltype(to)>(s.output));
+      });
+    });
+    return;
+  }
   with_type(plan.buffers[static_cast<std::size_t>(s.inputs[0])].storage, [&](auto ti) {
     with_type(plan.buffers[static_cast<std::size_t>(s.output)].storage, [&](auto to) {
       using In = decltype(ti);
@@ -212,6 +244,20 @@ void run_pool(const Executor::Plan& plan, const ir::Graph& g, const Step& s) {
 }
 
 void run_requant(const Executor::Plan& plan, const Step& s) {
+  if (s.vector_op && s.inner >= 16) {  // runs of one channel long enough for 16-lane blocks
+    with_vector_type(plan.buffers[static_cast<std::size_t>(s.inputs[0])].storage, [&](auto ti) {
+      with_vector_type(plan.buffers[static_cast<std::size_t>(s.output)].storage, [&](auto to) {
+        const auto* x = plan.at<decltype(ti)>(s.inputs[0]);
+        auto* y = plan.at<decltype(to)>(s.output);
+        for (std::int64_t o = 0; o < s.outer; ++o)
+          for (std::int64_t c = 0; c < s.channels; ++c) {
+            const std::int64_t at = (o * s.channels + c) * s.inner;
+            fast::requant(plan.isa, x + at, s.inner, s.requant_params[static_cast<std::size_t>(c)], y + at);
+          }
+      });
+    });
+    return;
+  }
   with_type(plan.buffers[static_cast<std::size_t>(s.inputs[0])].storage, [&](auto ti) {
     with_type(plan.buffers[static_cast<std::size_t>(s.output)].storage, [&](auto to) {
       using In = decltype(ti);
@@ -230,6 +276,15 @@ void run_requant(const Executor::Plan& plan, const Step& s) {
 void run_add(const Executor::Plan& plan, const ir::Graph& g, const Step& s) {
   const ir::AddRequant& a = *g.nodes[s.node].attrs<ir::AddAttrs>().requant;
   const std::int64_t count = plan.buffers[static_cast<std::size_t>(s.output)].elements;
+  if (s.vector_op) {
+    with_vector_type(plan.buffers[static_cast<std::size_t>(s.inputs[0])].storage, [&](auto ti) {
+      with_vector_type(plan.buffers[static_cast<std::size_t>(s.output)].storage, [&](auto to) {
+        fast::add2(plan.isa, plan.at<decltype(ti)>(s.inputs[0]), plan.at<decltype(ti)>(s.inputs[1]), count, s.add_params,
+                   plan.at<decltype(to)>(s.output));
+      });
+    });
+    return;
+  }
   const std::int64_t rnd = a.shift > 0 ? std::int64_t{1} << (a.shift - 1) : 0;
   const std::int64_t zy = s.zx;
   for (std::int64_t e = 0; e < count; ++e) {
@@ -245,6 +300,12 @@ void run_step(const Executor::Plan& plan, const ir::Graph& g, const Step& s) {
     case StepKind::FastConv:
       s.conv->run(plan.at<std::uint8_t>(s.inputs[0]), plan.at<std::uint8_t>(s.output), plan.arena + s.scratch_offset);
       break;
+    case StepKind::Depthwise:
+      s.depthwise->run(plan.at<std::uint8_t>(s.inputs[0]), plan.at<std::uint8_t>(s.output), plan.arena + s.scratch_offset);
+      break;
+    case StepKind::Gemv:
+      s.gemv->run(plan.at<std::uint8_t>(s.inputs[0]), plan.at<std::uint8_t>(s.output), plan.arena + s.scratch_offset);
+      break;
     case StepKind::Conv:
     case StepKind::Linear: run_generic_conv(plan, g, s); break;
     case StepKind::Requant: run_requant(plan, s); break;
@@ -254,6 +315,12 @@ void run_step(const Executor::Plan& plan, const ir::Graph& g, const Step& s) {
     case StepKind::Clip: {
       const auto& a = g.nodes[s.node].attrs<ir::ClipAttrs>();
       const std::int64_t count = plan.buffers[static_cast<std::size_t>(s.output)].elements;
+      if (s.vector_op) {  // same storage in and out (§14.10 keeps the type)
+        with_vector_type(plan.buffers[static_cast<std::size_t>(s.output)].storage, [&](auto t) {
+          fast::clip(plan.isa, plan.at<decltype(t)>(s.inputs[0]), count, a.lo, a.hi, plan.at<decltype(t)>(s.output));
+        });
+        break;
+      }
       for (std::int64_t e = 0; e < count; ++e)
         store(plan, s.output, e, std::clamp<std::int64_t>(load(plan, s.inputs[0], e), a.lo, a.hi));
       break;
@@ -291,6 +358,7 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
   ir::validate_integer_graph(graph_);
   const ir::Graph& g = graph_;
   Plan& plan = *plan_;
+  plan.isa = options_.isa;
   const int num_steps = static_cast<int>(g.nodes.size());
 
   // Consumers of every tensor, to find fusable conv → requant pairs and lifetimes.
@@ -401,9 +469,20 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
         if (options_.binary_kernels && fast::binary_eligible(p)) kind = fast::ConvKind::Binary;
         else if (fast::int8_eligible(p)) kind = fast::ConvKind::Int8;
         if (!kind) break;
-        s.kind = StepKind::FastConv;
-        s.conv = std::make_unique<fast::PackedConv>(p, *kind, options_.isa);
-        s.scratch_bytes = s.conv->scratch_bytes();
+        if (*kind == fast::ConvKind::Int8 && options_.direct_kernels && is_conv && fast::DepthwiseConv::eligible(p)) {
+          s.kind = StepKind::Depthwise;
+          s.depthwise = std::make_unique<fast::DepthwiseConv>(p, options_.isa);
+          s.scratch_bytes = s.depthwise->scratch_bytes();
+        } else if (*kind == fast::ConvKind::Int8 && options_.direct_kernels && !is_conv && p.N <= kGemvMaxBatch &&
+                   fast::Gemv::eligible(p)) {
+          s.kind = StepKind::Gemv;
+          s.gemv = std::make_unique<fast::Gemv>(p, options_.isa);
+          s.scratch_bytes = s.gemv->scratch_bytes();
+        } else {
+          s.kind = StepKind::FastConv;
+          s.conv = std::make_unique<fast::PackedConv>(p, *kind, options_.isa);
+          s.scratch_bytes = s.conv->scratch_bytes();
+        }
         if (p.requant) {
           fused_away[consumers[node.output()][0]] = true;
           out_name = g.nodes[consumers[node.output()][0]].output();
@@ -428,19 +507,46 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
           s.requant_zx.push_back(xq.zero_point(xq.num_channels() == 1 ? 0 : c));
           if (a.multipliers[c].multiplier >= (std::int64_t{1} << 31)) s.narrow_math = false;
         }
+        s.vector_op = options_.fast_kernels && s.narrow_math && storage_for(x.type) != Storage::I64 &&
+                      storage_for(y_info.type) != Storage::I64;
+        for (std::size_t c = 0; c < a.multipliers.size() && s.vector_op; ++c) {
+          s.requant_params.push_back({.zx = s.requant_zx[c], .m = a.multipliers[c].multiplier, .shift = a.multipliers[c].shift,
+                                      .zy = y_info.quant().zero_point(), .lo = a.lo, .hi = a.hi});
+        }
         break;
       }
       case ir::OpKind::Add:
         s.kind = StepKind::Add;
         for (std::size_t k = 0; k < node.inputs.size(); ++k) s.zero_points.push_back(in_info(k).quant().zero_point());
         s.zx = y_info.quant().zero_point();
+        // Two inputs of one storage type; the validator bounds Σ|x_i − z_i|·m_i + 2^(s−1) by int64 (§14.3),
+        // so the kernel's int64 arithmetic is exact as in run_add.
+        if (options_.fast_kernels && node.inputs.size() == 2 && !in_info(0).is_constant() && !in_info(1).is_constant() &&
+            storage_for(in_info(0).type) == storage_for(in_info(1).type) && storage_for(in_info(0).type) != Storage::I64 &&
+            storage_for(y_info.type) != Storage::I64) {
+          const ir::AddRequant& r = *node.attrs<ir::AddAttrs>().requant;
+          s.vector_op = true;
+          s.add_params = {.za = s.zero_points[0], .zb = s.zero_points[1], .ma = r.multipliers[0], .mb = r.multipliers[1],
+                          .shift = r.shift, .zy = s.zx, .lo = r.lo, .hi = r.hi};
+        }
         break;
       case ir::OpKind::AvgPool:
         s.kind = StepKind::AvgPool;
         s.zx = in_info(0).quant().zero_point();
+        {
+          const auto& a = node.attrs<ir::PoolAttrs>();
+          const ir::Shape& xs = in_info(0).shape;
+          s.vector_op = options_.fast_kernels && a.kernel[0] == xs[2] && a.kernel[1] == xs[3] && a.padding[0] == 0 &&
+                        a.padding[1] == 0 && y_info.shape[2] == 1 && y_info.shape[3] == 1 &&
+                        storage_for(in_info(0).type) != Storage::I64 && storage_for(y_info.type) != Storage::I64;
+        }
         break;
       case ir::OpKind::MaxPool: s.kind = StepKind::MaxPool; break;
-      case ir::OpKind::Clip: s.kind = StepKind::Clip; break;
+      case ir::OpKind::Clip:
+        s.kind = StepKind::Clip;
+        s.vector_op = options_.fast_kernels && storage_for(in_info(0).type) == storage_for(y_info.type) &&
+                      storage_for(y_info.type) != Storage::I64;
+        break;
       case ir::OpKind::Concat: s.kind = StepKind::Concat; break;
       default:
         throw std::invalid_argument(fmt::format("node \"{}\": {} is not an integer op", node.name, ir::to_string(node.op)));
@@ -448,6 +554,8 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
     // Constant inputs the generic paths read must stay in the graph (they do: graph_ owns them).
     s.output = new_buffer(out_name, step_no);
     if (s.kind == StepKind::FastConv) ++plan.counts[s.conv->kind() == fast::ConvKind::Int8 ? 0 : 1];
+    if (s.kind == StepKind::Depthwise) ++plan.counts[3];
+    if (s.kind == StepKind::Gemv) ++plan.counts[4];
     if (s.kind == StepKind::Conv || s.kind == StepKind::Linear) ++plan.counts[2];
     if (s.scratch_bytes > 0) {
       scratch_requests.push_back({node.name + "/scratch", static_cast<std::int64_t>(s.scratch_bytes), step_no, step_no});
@@ -477,6 +585,8 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
   for (const BufferRequest& r : requests) memory_.unshared_bytes += r.bytes;
   for (const Step& s : plan.steps)
     if (s.conv) memory_.packed_weight_bytes += static_cast<std::int64_t>(s.conv->weight_bytes());
+    else if (s.depthwise) memory_.packed_weight_bytes += static_cast<std::int64_t>(s.depthwise->weight_bytes());
+    else if (s.gemv) memory_.packed_weight_bytes += static_cast<std::int64_t>(s.gemv->weight_bytes());
 
   // The kernels read up to 64 bytes past a row start with masked loads only, so no slack is needed
   // beyond alignment; zero-filled so that padding lanes are deterministic.
@@ -487,8 +597,10 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
 }
 
 std::string Executor::kernel_summary() const {
-  return fmt::format("int8 {}, binary {}, generic {} (isa {})", plan_->counts[0], plan_->counts[1], plan_->counts[2],
-                     fast::to_string(options_.isa));
+  // "int8" counts every int8 kernel (packed GEMM, depthwise, GEMV); the parenthesis splits it.
+  const int* c = plan_->counts;
+  return fmt::format("int8 {} (packed {}, depthwise {}, gemv {}), binary {}, generic {} (isa {})", c[0] + c[3] + c[4], c[0], c[3],
+                     c[4], c[1], c[2], fast::to_string(options_.isa));
 }
 
 void Executor::set_input(std::size_t index, std::span<const std::int64_t> codes) {

@@ -25,6 +25,7 @@ struct ExecutorOptions {
   bool fast_kernels = true;          // false: every op on the generic loops (a second reference)
   bool fuse_requant = true;          // conv2d/linear + its requant in one pass, no accumulator buffer
   bool binary_kernels = true;        // 1-bit activations × ±1 weights on AND + popcount
+  bool direct_kernels = true;        // depthwise conv2d and small-batch linear on their direct kernels, not the packed GEMM
   // Batch size to run; 0 keeps the graph's. Otherwise dim 0 of the inputs (and
   // of reshape targets that name it) is replaced and shapes are re-inferred.
   std::int64_t batch = 0;

@@ -74,29 +74,38 @@ std::filesystem::path trial_dir(const QatEvaluatorOptions& options, const Search
   return options.trials_dir / fmt::format("{}-e{}", short_hash(canonical_key(space, genes)), budget);
 }
 
-lab::TrainJobConfig trial_job(const QatEvaluatorOptions& options, const SearchSpace& space, const Genes& genes,
-                              int budget) {
+namespace {
+
+// The train job of one evaluation: the evaluator's job with `policy`,
+// quantization.from, `budget` epochs and its own folder.
+lab::TrainJobConfig policy_job(const QatEvaluatorOptions& options, const nlohmann::json& policy, int budget,
+                               const std::filesystem::path& dir, const std::string& name,
+                               const std::string& description) {
   nlohmann::json json = options.job;
   nlohmann::json quantization =
       json.contains("quantization") && json["quantization"].is_object() ? json["quantization"] : nlohmann::json::object();
-  quantization.erase("algorithm");  // the space's algorithm, carried by the policy, applies
-  quantization["policy"] = to_policy_json(space, genes);
+  quantization.erase("algorithm");  // the policy's algorithm applies
+  quantization["policy"] = policy;
   quantization["from"] = options.from.string();
   json["quantization"] = quantization;
   if (!json.contains("train") || !json["train"].is_object()) json["train"] = nlohmann::json::object();
   json["train"]["epochs"] = budget;
-  json["output"] = {{"dir", trial_dir(options, space, genes, budget).string()}};
-  json["name"] = fmt::format("search-{}-e{}", short_hash(canonical_key(space, genes)), budget);
-  return lab::parse_train_config(json, options.job_source + " (search trial " + canonical_key(space, genes) + ")");
+  json["output"] = {{"dir", dir.string()}};
+  json["name"] = name;
+  return lab::parse_train_config(json, options.job_source + " (" + description + ")");
 }
 
-Evaluation QatEvaluator::evaluate(const SearchSpace& space, const Genes& genes, int budget) {
-  const lab::TrainJobConfig job = trial_job(options_, space, genes, budget);
+// `continue_from`: a shorter trial's checkpoint this one continues (Hyperband).
+Evaluation run_trial(const QatEvaluatorOptions& options, const lab::TrainJobConfig& job,
+                     const std::filesystem::path& continue_from = {}) {
   std::filesystem::create_directories(job.output_dir);
   lab::TrainJobOptions run;
   run.resume = true;  // a trial killed mid-way continues from its last finished epoch
-  run.progress = options_.progress;
-  run.fold = lab::FoldAssignment{0, options_.validation_folds, options_.split_seed};
+  // Until the trial's own first checkpoint exists; after that, resume wins, so a
+  // continued trial killed mid-way resumes from its own folder.
+  run.continue_from = continue_from;
+  run.progress = options.progress;
+  run.fold = lab::FoldAssignment{0, options.validation_folds, options.split_seed};
   const lab::TrainJobResult result = lab::run_train_job(job, run);
   if (result.validation.empty())
     throw std::logic_error("QatEvaluator: the train job finished without a validation evaluation");
@@ -104,6 +113,31 @@ Evaluation QatEvaluator::evaluate(const SearchSpace& space, const Genes& genes, 
   e.accuracy = result.validation.back().accuracy;
   e.seconds = result.seconds;
   return e;
+}
+
+}  // namespace
+
+lab::TrainJobConfig trial_job(const QatEvaluatorOptions& options, const SearchSpace& space, const Genes& genes,
+                              int budget) {
+  const std::string key = canonical_key(space, genes);
+  return policy_job(options, to_policy_json(space, genes), budget, trial_dir(options, space, genes, budget),
+                    fmt::format("search-{}-e{}", short_hash(key), budget), "search trial " + key);
+}
+
+Evaluation QatEvaluator::evaluate(const SearchSpace& space, const Genes& genes, int budget) {
+  return run_trial(options_, trial_job(options_, space, genes, budget));
+}
+
+Evaluation QatEvaluator::evaluate_continued(const SearchSpace& space, const Genes& genes, int from_budget,
+                                            int budget) {
+  return run_trial(options_, trial_job(options_, space, genes, budget),
+                   trial_dir(options_, space, genes, from_budget) / "checkpoint.pt");
+}
+
+Evaluation QatEvaluator::evaluate_policy(const nlohmann::json& policy, const std::string& key, int budget) {
+  const std::string folder = fmt::format("{}-e{}", key, budget);
+  return run_trial(options_, policy_job(options_, policy, budget, options_.trials_dir / folder, "search-" + folder,
+                                        "reference " + key));
 }
 
 }  // namespace bitlab::search

@@ -48,6 +48,12 @@ class QatEvaluator : public Evaluator {
  public:
   explicit QatEvaluator(QatEvaluatorOptions options) : options_(std::move(options)) {}
   Evaluation evaluate(const SearchSpace& space, const Genes& genes, int budget) override;
+  // Hyperband's promoted candidate: its folder for `budget` starts from the
+  // checkpoint of its `from_budget` folder and trains the extra epochs only
+  // (lab::TrainJobOptions::continue_from); a missing one trains from scratch.
+  Evaluation evaluate_continued(const SearchSpace& space, const Genes& genes, int from_budget, int budget) override;
+  // A flat reference: trained like a candidate, in trials_dir / "<key>-e<budget>".
+  Evaluation evaluate_policy(const nlohmann::json& policy, const std::string& key, int budget) override;
 
  private:
   QatEvaluatorOptions options_;

@@ -38,10 +38,7 @@ ir::Graph trace_search_network(const QatEvaluatorOptions& evaluator, const Searc
   lab::calibrate_network(*network, config, images, torch::Device(torch::kCPU));
   train::set_quantization_progress(*network, 1.0);
   network->eval();
-  train::TraceOptions trace;
-  const auto& cnn = config.model.cnn;
-  trace.input_shape = {1, cnn.in_channels, cnn.image_size, cnn.image_size};
-  trace.graph_name = config.name;
+  const train::TraceOptions trace = lab::trace_options(config);
   ir::Graph graph = train::trace_model(*network, trace);
   ir::infer_shapes(graph);
   return graph;

@@ -117,7 +117,12 @@ const std::vector<EpochMetrics>& Trainer::fit(const LabeledTensors& train, const
       optimizer_->zero_grad();
       auto logits = model_->forward(images);
       auto loss = torch::nn::functional::cross_entropy(logits, labels);
-      loss.backward();
+      // The regulariser joins the gradient only; the reported loss stays the cross-entropy.
+      if (callbacks.regularizer) {
+        (loss + callbacks.regularizer()).backward();
+      } else {
+        loss.backward();
+      }
       optimizer_->step();
       int64_t count = index.size(0);
       loss_sum += loss.item<double>() * static_cast<double>(count);

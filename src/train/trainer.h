@@ -32,6 +32,9 @@ struct TrainerCallbacks {
   std::function<void(const EpochMetrics& metrics)> on_epoch_end;
   // Checked after each epoch; returning true ends fit() early (the history so far is kept).
   std::function<bool()> should_stop;
+  // Added to each batch's loss before backward (a differentiable penalty, e.g.
+  // Bayesian Bits' expected bit cost; docs/search.md §4.8). Reported losses exclude it.
+  std::function<torch::Tensor()> regularizer;
 };
 
 // Learning rate after `progress` epochs (fractional) of training.

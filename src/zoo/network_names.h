@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace bitlab::zoo {
 
@@ -30,6 +31,12 @@ inline const NetworkSpec* find_network(std::string_view name) {
     if (n.name == name) return &n;
   }
   return nullptr;
+}
+
+// [batch, C, H, W], or [batch, features] for a flat input.
+inline std::vector<int64_t> input_shape(const NetworkSpec& spec, int64_t batch) {
+  if (spec.input[1] == 0) return {batch, spec.input[0]};
+  return {batch, spec.input[0], spec.input[1], spec.input[2]};
 }
 
 }  // namespace bitlab::zoo

@@ -68,10 +68,12 @@ TEST(ConvertCli, ConvertsAQatCheckpointAndVerifiesIt) {
   EXPECT_THAT(limited.output, HasSubstr("verified on 10 test images"));
 }
 
-TEST(ConvertCli, NonUniformWeightsAndFloatCheckpointsAreConfigErrors) {
+// Non-uniform weights convert (docs/conversion.md, "Non-uniform weights"), but
+// 6-bit log2 levels need 32-bit integer codes: a config error naming the layer.
+TEST(ConvertCli, WideLog2WeightsAndFloatCheckpointsAreConfigErrors) {
   testing::TempDir dir;
-  const auto checkpoint =
-      train_qat(dir, {{"policy", {{"default", "w4a8"}, {"weights", {{"algorithm", "log2"}}}}}, {"init", "float"}});
+  const auto checkpoint = train_qat(
+      dir, {{"policy", {{"default", "w4a8"}, {"weights", {{"algorithm", "log2"}, {"bits", 6}}}}}, {"init", "float"}});
   const auto r = run_bitlab("convert " + checkpoint.string() + " --out " + (dir / "n.tq.json").string());
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\"log2\""));

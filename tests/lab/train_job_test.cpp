@@ -133,6 +133,19 @@ int count_modules(torch::nn::Module& network) {
   return n;
 }
 
+// Costs, conversion and search all trace through trace_options: a zoo network
+// must be traced at its own input, not the Fashion-MNIST image.
+TEST(TrainJob, TraceOptionsTakeTheInputShapeOfTheArchitecture) {
+  testing::TempDir dir;
+  TrainJobConfig c = tiny_job(dir, "unused", 1);
+  EXPECT_EQ(trace_options(c).input_shape, (ir::Shape{1, 1, 28, 28}));
+  EXPECT_EQ(trace_options(c).graph_name, "tiny");
+  c.model.arch = "ds-cnn";
+  EXPECT_EQ(trace_options(c).input_shape, (ir::Shape{1, 1, 49, 10}));
+  c.model.arch = "fc-autoencoder";
+  EXPECT_EQ(trace_options(c).input_shape, (ir::Shape{1, 640}));
+}
+
 TEST(TrainJob, BatchNormSettingShapesTheQuantisedNetwork) {
   testing::TempDir dir;
   TrainJobConfig c = tiny_job(dir, "unused", 1);

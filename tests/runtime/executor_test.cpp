@@ -4,6 +4,7 @@
 // the arena (no heap allocation per run) and batching.
 #include "runtime/executor.h"
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -11,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "fast_test_support.h"
+#include "ir/requant_params.h"
+#include "op_graph.h"
 #include "ir/passes/convert.h"
 #include "networks.h"
 #include "runtime/reference.h"
@@ -43,12 +46,15 @@ std::vector<ExecutorOptions> all_configurations() {
   for (const fast::Isa isa : testing::supported_isas())
     for (const bool fuse : {true, false})
       for (const bool binary : {true, false}) out.push_back({.isa = isa, .fuse_requant = fuse, .binary_kernels = binary});
+  // The packed GEMM on the layers the direct kernels (depthwise, GEMV) would take.
+  for (const fast::Isa isa : testing::supported_isas()) out.push_back({.isa = isa, .direct_kernels = false});
   out.push_back({.isa = fast::Isa::Portable, .fast_kernels = false});
   return out;
 }
 
 std::string describe(const ExecutorOptions& o) {
-  return fmt::format("isa {} fast {} fuse {} binary {}", fast::to_string(o.isa), o.fast_kernels, o.fuse_requant, o.binary_kernels);
+  return fmt::format("isa {} fast {} fuse {} binary {} direct {}", fast::to_string(o.isa), o.fast_kernels, o.fuse_requant,
+                     o.binary_kernels, o.direct_kernels);
 }
 
 void expect_same_as_reference(const ir::Graph& g, const IntTensorMap& inputs, const std::string& what) {
@@ -109,6 +115,85 @@ TEST(Executor, WideLayersCrossEveryBlockBoundary) {
   }
 }
 
+TEST(Executor, PackedTailsOfRowsPixelsAndTapsMatchTheReference) {
+  // The AVX-512 kernels compute only the rows (1–6, binary: + the all-ones row) and 16-pixel
+  // vectors (1–4) that exist, and binary taps in 32-tap quads flushed every 31 quads: 1×1 and
+  // 3×3 layers with odd channel counts, K not a multiple of 4 / 32, K past 31 quads (992 taps),
+  // pixel counts that leave 1, 2 or 3 vectors in the last panel.
+  Rng rng(5);
+  struct Shape {
+    std::int64_t C, H, W, O, k;
+  };
+  for (const Shape s : {Shape{67, 5, 7, 7, 1}, Shape{33, 6, 9, 11, 1}, Shape{9, 8, 8, 2, 3}, Shape{111, 6, 5, 4, 3},
+                        Shape{120, 4, 5, 3, 3}, Shape{13, 9, 9, 17, 3}}) {
+    for (const bool binary : {false, true}) {
+      testing::ConvCase c;
+      c.C = s.C;
+      c.H = s.H;
+      c.W = s.W;
+      c.O = s.O;
+      c.KH = c.KW = s.k;
+      c.pad = s.k / 2;
+      c.act_signed = s.O % 2 == 0;
+      if (binary) {
+        c.act_bits = 1;
+        c.binary_weights = true;
+      }
+      const ir::Graph g = testing::conv_graph(c, rng);
+      EXPECT_NE(Executor(g).kernel_summary().find(binary ? "binary 1" : "int8 1"), std::string::npos) << c.describe();
+      expect_same_as_reference(g, testing::random_inputs(g, rng), c.describe());
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(Executor, BinaryBitPlaneWithGroupsAndDilationMatchesTheReference) {
+  // Stride-1 binary convs on AVX-512 read tap bytes from a per-run bit plane of 8 channels per
+  // byte: channel counts per group not a multiple of 8, dilation, padding or none.
+  Rng rng(9);
+  for (const std::int64_t groups : {1, 2, 3}) {
+    for (const std::int64_t dil : {1, 2}) {
+      testing::ConvCase c;
+      c.groups = groups;
+      c.C = groups * (groups == 2 ? 11 : 20);
+      c.O = groups * 5;
+      c.H = 9;
+      c.W = 11;
+      c.KH = c.KW = 3;
+      c.dil = dil;
+      c.pad = dil == 1 ? 0 : 2;
+      c.act_bits = 1;
+      c.act_signed = groups == 2;
+      c.binary_weights = true;
+      const ir::Graph g = testing::conv_graph(c, rng);
+      EXPECT_NE(Executor(g).kernel_summary().find("binary 1"), std::string::npos) << c.describe();
+      expect_same_as_reference(g, testing::random_inputs(g, rng), c.describe());
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(Executor, BinaryByteCountersDoNotOverflowOnAllOnes) {
+  // All activation bits and all weights +1 over K = 1080 taps (34 quads): every byte counter
+  // reaches its maximum, 8 per quad, before each flush. The int32 accumulator is an output too,
+  // so a wrapped counter cannot hide behind the requant clamp.
+  Rng rng(3);
+  testing::ConvCase c;
+  c.C = 120;
+  c.H = c.W = 4;
+  c.O = 7;
+  c.KH = c.KW = 3;
+  c.act_bits = 1;
+  c.binary_weights = true;
+  ir::Graph g = testing::conv_graph(c, rng);
+  for (auto& w : *g.tensor("w").int_data) w = 1;
+  g.outputs.push_back(g.nodes.front().outputs.front());
+  IntTensorMap inputs = testing::random_inputs(g, rng);
+  for (auto& [name, t] : inputs) std::fill(t.values.begin(), t.values.end(), 1);
+  EXPECT_NE(Executor(g).kernel_summary().find("binary 1"), std::string::npos) << Executor(g).kernel_summary();
+  expect_same_as_reference(g, inputs, c.describe());
+}
+
 TEST(Executor, BinaryLayersUseThePopcountKernel) {
   Rng rng(11);
   testing::ConvCase c;
@@ -125,6 +210,101 @@ TEST(Executor, BinaryLayersUseThePopcountKernel) {
     Executor e(g);
     EXPECT_NE(e.kernel_summary().find("binary 1"), std::string::npos) << e.kernel_summary();
     expect_same_as_reference(g, testing::random_inputs(g, rng), c.describe());
+  }
+}
+
+TEST(Executor, DepthwiseLayersOnTheDirectKernelMatchTheReference) {
+  // Odd channel counts, planes narrower / wider than a 32-pixel block and than the input (pad 2),
+  // strides 1 and 2, dilation, 8/4/2-bit activations and weights with zero points.
+  Rng rng(505);
+  int direct = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    testing::ConvCase c = testing::random_case(rng);
+    c.linear = false;
+    c.binary_weights = false;
+    c.C = c.O = c.groups = testing::draw(rng, 1, 5) * 2 - 1 + (trial % 7 == 0 ? 16 : 0);
+    c.KH = testing::draw(rng, 1, 5);
+    c.KW = testing::draw(rng, 1, 5);
+    c.stride = testing::draw(rng, 1, 2);
+    c.pad = testing::draw(rng, 0, 2);
+    c.dil = testing::draw(rng, 0, 4) == 0 ? 2 : 1;
+    c.H = testing::draw(rng, c.dil * (c.KH - 1) + 1, trial % 5 == 0 ? 40 : 12);
+    c.W = testing::draw(rng, c.dil * (c.KW - 1) + 1, trial % 3 == 0 ? 37 : 9);
+    c.act_bits = std::array{8, 4, 2}[static_cast<std::size_t>(trial % 3)];
+    c.weight_bits = std::array{8, 4, 2}[static_cast<std::size_t>((trial / 3) % 3)];
+    const ir::Graph g = testing::conv_graph(c, rng);
+    direct += Executor(g).kernel_summary().find("depthwise 1") != std::string::npos;
+    expect_same_as_reference(g, testing::random_inputs(g, rng), fmt::format("trial {}: {}", trial, c.describe()));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  EXPECT_EQ(direct, 60);
+}
+
+TEST(Executor, SmallBatchLinearOnTheGemvMatchesTheReference) {
+  // Input lengths around the 64-byte chunk, output counts around the 4-row block, batch up to
+  // the GEMV limit and one past it (packed GEMM).
+  Rng rng(506);
+  int gemv = 0, cases = 0;
+  for (const std::int64_t in : {1, 63, 64, 65, 130, 640}) {
+    for (const std::int64_t out : {1, 3, 4, 5, 9}) {
+      testing::ConvCase c = testing::random_case(rng);
+      c.linear = true;
+      c.binary_weights = false;
+      c.C = in;
+      c.O = out;
+      c.N = std::array{1, 2, 4, 5}[static_cast<std::size_t>(cases % 4)];
+      c.act_bits = std::array{8, 4, 2}[static_cast<std::size_t>(cases % 3)];
+      c.weight_bits = std::array{8, 4, 2}[static_cast<std::size_t>((cases / 3) % 3)];
+      ++cases;
+      const ir::Graph g = testing::conv_graph(c, rng);
+      const bool uses = Executor(g).kernel_summary().find("gemv 1") != std::string::npos;
+      EXPECT_EQ(uses, c.N <= 4) << c.describe();
+      gemv += uses;
+      expect_same_as_reference(g, testing::random_inputs(g, rng), c.describe());
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+  EXPECT_GT(gemv, 15);
+}
+
+TEST(Executor, VectorisedAddPoolRequantClipMatchTheReference) {
+  // add → global avgpool → per-channel requant, clip, and a per-tensor requant to 16 bits, on
+  // element counts around the 16-lane blocks; 8/4/2-bit codes, signed and unsigned, zero points.
+  using testing::OpGraph;
+  Rng rng(507);
+  for (int trial = 0; trial < 24; ++trial) {
+    const int bits = std::array{8, 4, 2}[static_cast<std::size_t>(trial % 3)];
+    const bool is_signed = trial % 2 == 1;
+    const ir::ElementType xt = testing::code_type(bits, is_signed);
+    const ir::ElementType yt = testing::code_type(8, trial % 4 < 2);
+    const std::int64_t N = testing::draw(rng, 1, 2), C = testing::draw(rng, 1, 9), H = testing::draw(rng, 1, 7),
+                       W = testing::draw(rng, 1, 9);
+    auto zp = [&](const ir::ElementType& t) { return static_cast<std::int32_t>(testing::draw(rng, t.min_value(), t.max_value())); };
+    const double sa = 0.02 * static_cast<double>(testing::draw(rng, 1, 9)), sb = 0.03 * static_cast<double>(testing::draw(rng, 1, 9));
+    const double sy = 0.05;
+    OpGraph og;
+    const std::int32_t za = zp(xt), zb = zp(xt);
+    og.input("a", {N, C, H, W}, xt, testing::pt(sa, za)).input("b", {N, C, H, W}, xt, testing::pt(sb, zb));
+    const std::int32_t zy = zp(yt);
+    const std::vector<double> scales = {sa, sb};
+    og.op("y", ir::OpKind::Add, {"a", "b"}, yt, testing::pt(sy, zy),
+          ir::AddAttrs{ir::make_add_requant(scales, sy, {static_cast<std::int32_t>(trial % 5 == 0 ? zy : yt.min_value()),
+                                                         static_cast<std::int32_t>(yt.max_value())})});
+    og.op("s", ir::OpKind::AvgPool, {"y"}, testing::i32(), testing::pt(sy / static_cast<double>(H * W)),
+          ir::PoolAttrs{.kernel = {H, W}, .stride = {1, 1}, .padding = {0, 0}});
+    std::vector<double> m;
+    for (std::int64_t k = 0; k < C; ++k) m.push_back(1.0 / static_cast<double>(H * W) * (0.5 + 0.25 * static_cast<double>(k % 3)));
+    og.op("r", ir::OpKind::Requant, {"s"}, yt, testing::pt(sy, zy),
+          ir::make_requant(m, {static_cast<std::int32_t>(yt.min_value()), static_cast<std::int32_t>(yt.max_value())}, 1));
+    const std::int32_t lo = static_cast<std::int32_t>(xt.min_value() + (xt.max_value() - xt.min_value()) / 4);
+    og.op("ca", ir::OpKind::Clip, {"a"}, xt, testing::pt(sa, za), ir::ClipAttrs{lo, static_cast<std::int32_t>(xt.max_value())});
+    const ir::ElementType wide = ir::ElementType::integer(16, true);
+    const std::vector<double> m16 = {static_cast<double>(testing::draw(rng, 1, 300))};
+    og.op("ra", ir::OpKind::Requant, {"b"}, wide, testing::pt(sb / m16[0], 7), ir::make_requant(m16, {-32768, 32767}));
+    ir::Graph g = og.build({"r", "ca", "ra", "y"});
+    expect_same_as_reference(g, testing::random_inputs(g, rng), fmt::format("trial {}: N{} C{} H{} W{} a{}{}", trial, N, C, H, W, bits,
+                                                                            is_signed ? "s" : "u"));
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -148,21 +328,32 @@ TEST(Executor, SampleNetworksMatchTheReference) {
 
 TEST(Executor, RunAllocatesNothing) {
   Rng rng(5);
-  const ir::Graph g = ir::passes::convert(ir::passes::testing::residual_net(4));
-  for (const fast::Isa isa : testing::supported_isas()) {
-    Executor e(g, {.isa = isa});
-    const IntTensorMap inputs = testing::random_inputs(g, rng);
-    e.set_input(0, inputs.at(g.inputs[0]).values);
-    std::vector<std::int64_t> out(static_cast<std::size_t>(ir::num_elements(g.tensor(g.outputs[0]).shape)));
-    e.run();  // warm
-    const long before = g_allocations.load();
-    e.set_input(0, inputs.at(g.inputs[0]).values);
-    e.run();
-    e.run();
-    e.get_output(0, out);
-    EXPECT_EQ(g_allocations.load() - before, 0) << fast::to_string(isa);
-    EXPECT_EQ(out, run_reference(g, inputs).at(g.outputs[0]).values);
+  // residual: add and standalone requants; depthwise: the direct depthwise kernel; classifier: the GEMV.
+  const std::vector<ir::Graph> graphs = {ir::passes::convert(ir::passes::testing::residual_net(4)),
+                                         ir::passes::convert(ir::passes::testing::depthwise_net(4)),
+                                         ir::passes::convert(ir::passes::testing::classifier_net(4))};
+  bool saw_depthwise = false, saw_gemv = false;
+  for (const ir::Graph& graph : graphs) {
+    for (const fast::Isa isa : testing::supported_isas()) {
+      Executor e(graph, {.isa = isa, .batch = 1});  // batch 1: the GEMV's case
+      const ir::Graph& g = e.graph();
+      saw_depthwise |= e.kernel_summary().find("depthwise 0") == std::string::npos;
+      saw_gemv |= e.kernel_summary().find("gemv 0") == std::string::npos;
+      const IntTensorMap inputs = testing::random_inputs(g, rng);
+      e.set_input(0, inputs.at(g.inputs[0]).values);
+      std::vector<std::int64_t> out(static_cast<std::size_t>(ir::num_elements(g.tensor(g.outputs[0]).shape)));
+      e.run();  // warm
+      const long before = g_allocations.load();
+      e.set_input(0, inputs.at(g.inputs[0]).values);
+      e.run();
+      e.run();
+      e.get_output(0, out);
+      EXPECT_EQ(g_allocations.load() - before, 0) << fast::to_string(isa) << " / " << e.kernel_summary();
+      EXPECT_EQ(out, run_reference(g, inputs).at(g.outputs[0]).values);
+    }
   }
+  EXPECT_TRUE(saw_depthwise);
+  EXPECT_TRUE(saw_gemv);
 }
 
 TEST(Executor, BatchedRunEqualsPerSampleReference) {

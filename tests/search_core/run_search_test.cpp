@@ -189,6 +189,80 @@ TEST(SearchConfig, FreeBitsReadsItsLatencyTable) {
   EXPECT_NE(log.find("conv1=w2a4;conv2=w4;fc=w4", 1), nullptr);
 }
 
+// Scores a flat reference by its widths, like `saturating` scores candidates.
+class ReferenceEvaluator : public testing::FunctionEvaluator {
+ public:
+  ReferenceEvaluator() : FunctionEvaluator(saturating) {}
+  Evaluation evaluate_policy(const nlohmann::json& policy, const std::string& key, int budget) override {
+    ++policy_calls;
+    keys.push_back(key);
+    budgets.push_back(budget);
+    const int w = policy.at("weights").get<int>();
+    return {1.0 - std::pow(2.0, -w), {}, 0.0};
+  }
+  int policy_calls = 0;
+  std::vector<std::string> keys;
+  std::vector<int> budgets;
+};
+
+TEST(RunSearch, FlatReferencesAreEvaluatedCostedCachedAndDrawn) {
+  const auto dir = fresh_dir("flat");
+  auto j = config_json(dir, "random");
+  j["references"] = {"w8a8", "w2a4"};
+  j["strategy"]["budget"] = 2;
+  const SearchConfig config = parse_search_config(j, "search.json");
+  ASSERT_EQ(config.references.size(), 2u);
+  HwCostModel costs(hw::testing::small_net(), {});
+  ReferenceEvaluator eval;
+  const auto summary = run_search(config, eval, &costs, false);
+  ASSERT_EQ(summary.references.size(), 2u);
+  EXPECT_EQ(eval.keys, (std::vector<std::string>{"flat-w8a8", "flat-w2a4"}));
+  EXPECT_EQ(eval.budgets, (std::vector<int>{2, 2}));  // the candidates' budget
+  // Costs are those of every layer at the reference's widths.
+  EXPECT_DOUBLE_EQ(summary.references[0].evaluation.costs.at("total_bits"),
+                   costs.costs(hw::PrecisionAssignment::uniform(8, 8)).at("total_bits"));
+  EXPECT_DOUBLE_EQ(summary.references[1].evaluation.costs.at("bops"),
+                   costs.costs(hw::PrecisionAssignment::uniform(2, 4)).at("bops"));
+  nlohmann::json front;
+  std::ifstream(dir / "front.json") >> front;
+  ASSERT_EQ(front["references"].size(), 2u);
+  EXPECT_EQ(front["references"][1]["label"], "w2a4");
+  EXPECT_DOUBLE_EQ(front["references"][0]["accuracy"].get<double>(), 1.0 - std::pow(2.0, -8));
+  std::ifstream svg_file(dir / "front.svg");
+  const std::string svg((std::istreambuf_iterator<char>(svg_file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bitlab::testing::xml_problem(svg), "");
+  EXPECT_NE(svg.find("flat w2a4"), std::string::npos);
+
+  // A rerun takes them from references.json.
+  ReferenceEvaluator again;
+  const auto resumed = run_search(config, again, &costs, false);
+  EXPECT_EQ(again.policy_calls, 0);
+  EXPECT_EQ(resumed.references.size(), 2u);
+}
+
+TEST(SearchConfig, BadFlatReferencesAreNamed) {
+  for (const nlohmann::json& bad : {nlohmann::json("w8a8"), nlohmann::json({"w8"}), nlohmann::json({"w0a8"}),
+                                    nlohmann::json({"w8a17"}), nlohmann::json({8})}) {
+    auto j = config_json(fresh_dir("badref"), "random");
+    j["references"] = bad;
+    try {
+      parse_search_config(j, "s.json");
+      ADD_FAILURE() << bad.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("/references"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(RunSearch, AnEvaluatorWithoutPoliciesRefusesReferencesClearly) {
+  auto j = config_json(fresh_dir("noref"), "random");
+  j["references"] = {"w4a4"};
+  j["max_trials"] = 2;
+  HwCostModel costs(hw::testing::small_net(), {});
+  testing::FunctionEvaluator eval(saturating);
+  EXPECT_THROW(run_search(parse_search_config(j, "s.json"), eval, &costs, false), ConfigError);
+}
+
 }  // namespace
 }  // namespace bitlab::search
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -160,13 +162,124 @@ TEST_P(TraceConverts, IntegerGraphRunsAndAgreesWithTheModel) {
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, TraceConverts, ::testing::Values("ste", "lsq", "pact"));
 
-TEST(Trace, NonUniformWeightsNameTheLayerAndAlgorithm) {
-  const nlohmann::json policy = {{"default", "w4a8"},
-                                 {"layers", {{{"match", "features.conv1_0"}, {"weights", {{"algorithm", "log2"}}}}}}};
+// Non-uniform weight quantisers (docs/conversion.md, "Non-uniform weights"):
+// algorithm, bits, granularity, and whether the integer grid holds the levels
+// exactly (binary, TWN, log2) or rounds them (TTQ, codebook).
+using NonUniformCase = std::tuple<std::string, int, std::string, bool>;
+
+class TraceNonUniform : public ::testing::TestWithParam<NonUniformCase> {};
+
+TEST_P(TraceNonUniform, IntegerGraphEqualsItsSimulationAndTheModel) {
+  const auto& [algorithm, bits, granularity, exact] = GetParam();
+  const nlohmann::json policy = {
+      {"default", "w4a8"},
+      {"weights", {{"algorithm", algorithm}, {"bits", bits}, {"granularity", granularity}}}};
+  auto net = quantised_cnn(policy, "fold", 12);
+  const ir::Graph fq = trace_model(*net, trace_options(16));
+  const ir::Graph integer = ir::passes::convert(fq);
+  EXPECT_NO_THROW(ir::validate_integer_graph(integer));
+
+  // The integer reference runtime equals the float64 simulation bit for bit.
+  torch::manual_seed(13);
+  const torch::Tensor images = torch::rand({kBatch, 1, kSide, kSide});
+  runtime::IntTensorMap codes;
+  for (const auto& q : ir::passes::input_quantisers(fq)) {
+    const std::vector<float> x(images.data_ptr<float>(), images.data_ptr<float>() + images.numel());
+    const auto c = quant::quantise(x, fq.tensor(q.name).shape, q.spec, {q.rounding});
+    codes.emplace(q.name, runtime::IntTensor{fq.tensor(q.name).shape, {c.begin(), c.end()}});
+  }
+  const runtime::IntTensorMap reference = runtime::run_reference(integer, codes);
+  EXPECT_EQ(runtime::to_int(runtime::run_simulation(integer, runtime::to_sim(codes))), reference);
+
+  // Every traced weight lies on its weight_quant grid; for the exact level
+  // sets it is the quantiser's output itself, for the rounded ones it moved by
+  // at most max|level| / (2^G - 2).
+  torch::NoGradGuard no_grad;
+  for (const ir::Node& n : fq.nodes) {
+    if (n.op != ir::OpKind::Conv2d && n.op != ir::OpKind::Linear) continue;
+    const quant::QuantSpec& spec = n.op == ir::OpKind::Conv2d ? *n.attrs<ir::Conv2dAttrs>().weight_quant
+                                                               : *n.attrs<ir::LinearAttrs>().weight_quant;
+    if (n.name == "features.conv1_0") {
+      EXPECT_EQ(spec.bits, algorithm == "log2" ? 8 : exact ? 2 : TraceOptions{}.level_grid_bits);
+    }
+    const std::vector<float>& w = *fq.tensor(n.inputs[1]).float_data;
+    const std::size_t per_channel = w.size() / static_cast<std::size_t>(fq.tensor(n.inputs[1]).shape[0]);
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      const std::size_t c = spec.granularity == quant::Granularity::PerChannel ? i / per_channel : 0;
+      const double code = w[i] / spec.step(c);
+      ASSERT_NEAR(code, std::nearbyint(code), 1e-5) << n.name << " element " << i;
+      ASSERT_LE(std::abs(std::nearbyint(code)), spec.qmax()) << n.name;
+    }
+  }
+
+  // The integer graph's argmax agrees with LibTorch's (for the rounded level
+  // sets too: an 8-bit grid moves each level by < 0.4 % of the largest).
+  const torch::Tensor logits = net->forward(images);
+  const runtime::IntTensor& out = reference.at(integer.outputs[0]);
+  int agree = 0;
+  for (std::int64_t r = 0; r < kBatch; ++r) {
+    const auto row = out.values.begin() + r * 5;
+    agree += std::max_element(row, row + 5) - row == logits[r].argmax().item<std::int64_t>();
+  }
+  EXPECT_GE(agree, kBatch - 2);
+
+  // Exact level sets: in float64 the traced graph computes what eval() computes.
+  if (!exact) return;
+  net->to(torch::kFloat64);
+  const ir::Graph graph64 = trace_model(*net, trace_options(0));
+  const std::vector<double> expected64 = values_of(net->forward(images.to(torch::kFloat64)));
+  const std::vector<double> got64 =
+      runtime::run_fake_quantised(graph64, as_inputs(images)).at(graph64.outputs[0]).values;
+  ASSERT_EQ(got64.size(), expected64.size());
+  for (std::size_t i = 0; i < got64.size(); ++i) EXPECT_NEAR(got64[i], expected64[i], 1e-9) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, TraceNonUniform,
+                         ::testing::Values(NonUniformCase{"binary", 1, "per_tensor", true},
+                                           NonUniformCase{"binary", 1, "per_channel", true},
+                                           NonUniformCase{"twn", 2, "per_channel", true},
+                                           NonUniformCase{"log2", 4, "per_channel", true},
+                                           NonUniformCase{"ttq", 2, "per_tensor", false},
+                                           NonUniformCase{"codebook", 4, "per_tensor", false}),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + std::get<2>(info.param);
+                         });
+
+TEST(Trace, TtqLevelsAreRoundedOntoTheLevelGrid) {
+  const nlohmann::json policy = {{"default", "w4a8"}, {"weights", {{"algorithm", "ttq"}, {"bits", 2}}}};
+  auto net = quantised_cnn(policy, "fold", 14);
+  for (const int g : {4, 12}) {
+    TraceOptions o = trace_options(16);
+    o.level_grid_bits = g;
+    const ir::Graph fq = trace_model(*net, o);
+    const auto conv = std::find_if(fq.nodes.begin(), fq.nodes.end(),
+                                   [](const ir::Node& n) { return n.name == "features.conv1_0"; });
+    ASSERT_NE(conv, fq.nodes.end());
+    const quant::QuantSpec& spec = *conv->attrs<ir::Conv2dAttrs>().weight_quant;
+    EXPECT_EQ(spec.bits, g);
+    EXPECT_TRUE(spec.narrow_range);
+    // Three distinct codes, the largest level exactly on the top code.
+    std::set<long> seen;
+    for (const float w : *fq.tensor("features.conv1_0.weight").float_data) {
+      seen.insert(std::lround(w / spec.step()));
+    }
+    EXPECT_EQ(seen.size(), 3u);
+    EXPECT_TRUE(seen.count(spec.qmax()) || seen.count(-spec.qmax()));
+  }
+  TraceOptions bad = trace_options(16);
+  bad.level_grid_bits = 17;
+  EXPECT_THROW((void)trace_model(*net, bad), ConfigError);
+}
+
+TEST(Trace, WideLog2WeightsNameTheLayerAndAlgorithm) {
+  // 6-bit log2: 31 exponents, codes up to 2^30, more than 16 integer bits.
+  const nlohmann::json policy = {
+      {"default", "w4a8"},
+      {"layers", {{{"match", "features.conv1_0"}, {"weights", {{"algorithm", "log2"}, {"bits", 6}}}}}}};
   auto net = quantised_cnn(policy, "fold", 1);
   try {
     (void)trace_model(*net, trace_options(16));
-    FAIL() << "log2 weights traced";
+    FAIL() << "6-bit log2 weights traced";
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("features.conv1_0"));
     EXPECT_THAT(e.what(), ::testing::HasSubstr("\"log2\""));

@@ -65,7 +65,7 @@ SequentialNet quantised(const std::string& name, const train::PrecisionPolicy& p
 
 train::TraceOptions trace_options(const NetworkSpec& spec, int64_t batch, int output_bits) {
   train::TraceOptions t;
-  t.input_shape = testing::input_shape(spec, batch);
+  t.input_shape = zoo::input_shape(spec, batch);
   t.output_bits = output_bits;
   return t;
 }

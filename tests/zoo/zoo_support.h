@@ -46,15 +46,6 @@ inline void init_quantisers_without_data(torch::nn::Module& net) {
   net.eval();
 }
 
-// The [N, C, H, W] (or [N, features]) input of a zoo network.
-inline ir::Shape input_shape(const NetworkSpec& spec, int64_t batch) {
-  if (spec.input[1] == 0) return {batch, spec.input[0]};
-  return {batch, spec.input[0], spec.input[1], spec.input[2]};
-}
-
-inline std::vector<int64_t> torch_shape(const NetworkSpec& spec, int64_t batch) {
-  const ir::Shape s = input_shape(spec, batch);
-  return {s.begin(), s.end()};
-}
+inline std::vector<int64_t> torch_shape(const NetworkSpec& spec, int64_t batch) { return zoo::input_shape(spec, batch); }
 
 }  // namespace bitlab::zoo::testing

@@ -101,7 +101,7 @@ TEST_P(ZooCounts, ParametersAndTracedMacsMatchPublishedFigures) {
   train::quantize_model(*net, train::flat_policy(8, 8));
   testing::init_quantisers_without_data(*net);
   train::TraceOptions options;
-  options.input_shape = testing::input_shape(*spec, 1);
+  options.input_shape = zoo::input_shape(*spec, 1);
   options.graph_name = e.name;
   const ir::Graph graph = train::trace_model(*net, options);
   EXPECT_NO_THROW(ir::validate(graph));

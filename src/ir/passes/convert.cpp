@@ -9,6 +9,7 @@
 #include "ir/passes/fold_batchnorm.h"
 #include "ir/passes/graph_edit.h"
 #include "ir/passes/harmonise.h"
+#include "ir/passes/lift_collapsed_steps.h"
 #include "ir/passes/propagate.h"
 #include "ir/passes/requantise.h"
 #include "ir/validate.h"
@@ -16,7 +17,7 @@
 namespace bitlab::ir::passes {
 
 Graph convert(const Graph& fake_quantised, const ConversionOptions& options) {
-  const Graph prepared = harmonise(fold_batchnorm(canonicalise(fake_quantised)));
+  const Graph prepared = lift_collapsed_steps(harmonise(fold_batchnorm(canonicalise(fake_quantised))));
   const Precisions precisions = propagate(prepared);
   Graph g = fold_activations(requantise(fold_arithmetic(prepared, precisions), options));
   validate_integer_graph(g);

@@ -5,32 +5,39 @@
 
 namespace bitlab::lab {
 
-std::vector<size_t> pareto_front(std::span<const ParetoPoint> points) {
-  std::vector<size_t> order;
-  for (size_t i = 0; i < points.size(); ++i) {
-    if (std::isfinite(points[i].maximise) && std::isfinite(points[i].minimise)) order.push_back(i);
+bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
+  bool strictly = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] > b[i]) return false;
+    if (a[i] < b[i]) strictly = true;
   }
-  // Cheapest first; at equal cost the best first, so the sweep below keeps it
-  // and drops the worse ones at that cost.
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const ParetoPoint &p = points[a], &q = points[b];
-    if (p.minimise != q.minimise) return p.minimise < q.minimise;
-    if (p.maximise != q.maximise) return p.maximise > q.maximise;
-    return a < b;
-  });
+  return strictly;
+}
+
+std::vector<size_t> pareto_front(const std::vector<std::vector<double>>& points) {
   std::vector<size_t> front;
-  for (size_t i : order) {
-    const ParetoPoint& p = points[i];
-    if (front.empty()) {
-      front.push_back(i);
-      continue;
-    }
-    const ParetoPoint& last = points[front.back()];
-    // Every earlier point costs at most p's cost, so p survives only by being
-    // strictly better than all of them, or by being an exact copy of the last kept one.
-    bool duplicate = p.maximise == last.maximise && p.minimise == last.minimise;
-    if (p.maximise > last.maximise || duplicate) front.push_back(i);
+  for (size_t i = 0; i < points.size(); ++i) {
+    bool dominated = false;
+    for (size_t j = 0; j < points.size() && !dominated; ++j) dominated = j != i && dominates(points[j], points[i]);
+    if (!dominated) front.push_back(i);
   }
+  return front;
+}
+
+std::vector<size_t> pareto_front(std::span<const ParetoPoint> points) {
+  // Non-finite points are never on the front; the rest go through the general
+  // front as (−maximise, minimise), then cheapest first.
+  std::vector<size_t> finite;
+  std::vector<std::vector<double>> objectives;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!std::isfinite(points[i].maximise) || !std::isfinite(points[i].minimise)) continue;
+    finite.push_back(i);
+    objectives.push_back({-points[i].maximise, points[i].minimise});
+  }
+  std::vector<size_t> front;
+  for (size_t k : pareto_front(objectives)) front.push_back(finite[k]);
+  std::stable_sort(front.begin(), front.end(),
+                   [&](size_t a, size_t b) { return points[a].minimise < points[b].minimise; });
   return front;
 }
 

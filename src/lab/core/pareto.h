@@ -13,6 +13,14 @@ struct ParetoPoint {
   double minimise = 0.0;  // e.g. total bits or modelled latency
 };
 
+// Every coordinate minimised (negate a maximised one): a ≤ b everywhere and < somewhere.
+bool dominates(const std::vector<double>& a, const std::vector<double>& b);
+
+// Indices of the points no other point dominates, in input order, for any
+// number of objectives (all minimised). Duplicates of a non-dominated point
+// are all kept. O(N²·M): fronts here have at most a few hundred points.
+std::vector<size_t> pareto_front(const std::vector<std::vector<double>>& points);
+
 // Indices of the non-dominated points, sorted by `minimise` ascending (so
 // `maximise` ascends strictly along the front, except between duplicates).
 // A point is dominated when another is at least as good in both values and

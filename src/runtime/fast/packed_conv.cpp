@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -39,7 +40,7 @@ std::int32_t requantise(std::int32_t acc, std::int64_t m, int s, std::int32_t zy
 
 void epilogue_portable(const detail::EpilogueArgs& a, bool wide) {
   for (int r = 0; r < a.count; ++r) {
-    for (int i = 0; i < kBlockPixels; ++i) {
+    for (int i = 0; i < a.vectors * 16; ++i) {
       const std::int64_t raw = a.raw[r * kBlockPixels + i];
       const std::int64_t dot = a.ones ? 2 * raw - a.ones[i] : raw;
       const std::int32_t acc = wrap(dot + a.offset[r]);
@@ -96,6 +97,13 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
   K_ = Cg_ * p.KH * p.KW;
   const bool binary = kind == ConvKind::Binary;
   k_steps_ = ceil_div(K_, binary ? 8 : 4);
+  quad_bits_ = binary && isa == Isa::Avx512;
+  // Stride-1 binary convs on AVX-512 pack the input's bits once per run (8 channels per byte),
+  // so each tap byte is a plain slice of that bit plane: steps are (channel octet, ky, kx).
+  bit_plane_ = quad_bits_ && !p.linear && p.stride_h == 1 && p.stride_w == 1;
+  if (bit_plane_) k_steps_ = ceil_div(Cg_, 8) * p.KH * p.KW;
+  bit_steps_ = k_steps_;
+  if (quad_bits_) k_steps_ = ceil_div(k_steps_, 4) * 4;  // zero weight bytes pad the last quad
   rows_ = ceil_div(Og_ + (binary ? 1 : 0), kBlockRows) * kBlockRows;
 
   // Per output channel: the corrections that turn the kernel's raw sums into §14.1 accumulators.
@@ -104,6 +112,10 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
   offset_.resize(static_cast<std::size_t>(p.O));
   mult_.assign(static_cast<std::size_t>(p.O), 1);
   shift_.assign(static_cast<std::size_t>(p.O), 0);
+  narrow_.assign(static_cast<std::size_t>(p.O), 0);
+  fold_.assign(static_cast<std::size_t>(p.O), 0);
+  const std::int64_t qmax = qmin + (std::int64_t{1} << p.input_bits) - 1;
+  const std::int64_t x_span = std::max(std::abs(qmin - p.input_zero_point), std::abs(qmax - p.input_zero_point));  // max |x − zx|
   for (std::int64_t o = 0; o < p.O; ++o) {
     std::int64_t sum_w = 0;
     for (std::int64_t k = 0; k < K_; ++k) sum_w += weight_minus_zero(p, o, k, K_);
@@ -116,6 +128,25 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
       mult_[static_cast<std::size_t>(o)] = m.multiplier;
       shift_[static_cast<std::size_t>(o)] = m.shift;
       if (m.multiplier >= (std::int64_t{1} << 31)) wide_multiplier_ = true;
+      // The AVX-512 epilogue's 32-bit path computes (dot·m + fold) >> s with the kernel's raw
+      // dot product (int8: Σ x'w', binary: 2·popcount − popcount(β)) and fold = offset·m +
+      // 2^(s−1) + zy·2^s. Exact when: |acc| ≤ Σ|w'|·|x − zx| + |bias| + |z_req| keeps
+      // |t| + |zy| < 2^31; |dot| < 2^31 (no wrap in the kernel); the true offset fits int32;
+      // and |dot|·m + |fold| < 2^63 (no wrap in 64-bit lanes).
+      std::int64_t abs_w = 0;
+      for (std::int64_t k = 0; k < K_; ++k) abs_w += std::abs(weight_minus_zero(p, o, k, K_));
+      const Int128 rnd = m.shift > 0 ? static_cast<Int128>(1) << (m.shift - 1) : 0;
+      const Int128 bound = static_cast<Int128>(abs_w) * x_span + std::abs(bias) + std::abs(zreq);
+      const Int128 t = (bound * m.multiplier + rnd) >> m.shift;
+      const Int128 dot_bound = binary ? static_cast<Int128>(K_) : static_cast<Int128>(abs_w) * 255;
+      const Int128 true_offset = static_cast<Int128>(bias) + correction - zreq;
+      const Int128 fold = true_offset * m.multiplier + rnd + (static_cast<Int128>(p.output_zero_point) << m.shift);
+      const Int128 lim31 = Int128{1} << 31, lim63 = Int128{1} << 63;
+      const bool ok = m.multiplier < lim31 && t + std::abs(p.output_zero_point) < lim31 - 256 && dot_bound < lim31 &&
+                      true_offset >= -lim31 && true_offset < lim31 && (fold < 0 ? -fold : fold) < lim63 &&
+                      dot_bound * m.multiplier + (fold < 0 ? -fold : fold) < lim63;
+      narrow_[static_cast<std::size_t>(o)] = ok;
+      if (ok) fold_[static_cast<std::size_t>(o)] = static_cast<std::int64_t>(fold);
     }
   }
   flip_ = (!binary && p.input_signed) ? 0x80 : 0;
@@ -151,7 +182,11 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
       for (std::int64_t r = 0; r <= Og_; ++r) {  // row Og_ is all ones: it counts the activation bits
         for (std::int64_t k = 0; k < K_; ++k) {
           const bool set = r == Og_ || weight_minus_zero(p, g * Og_ + r, k, K_) == 1;
-          if (set) wbits_[static_cast<std::size_t>((g * rows_ + r) * k_steps_ + k / 8)] |= static_cast<std::uint8_t>(1u << (k % 8));
+          // k = (c·KH + ky)·KW + kx; with the bit plane, byte (c/8, ky, kx) holds channel c at bit c % 8.
+          const std::int64_t c = k / (p.KH * p.KW), tap = k % (p.KH * p.KW);
+          const std::int64_t step = bit_plane_ ? (c / 8) * p.KH * p.KW + tap : k / 8;
+          const unsigned bit = static_cast<unsigned>(bit_plane_ ? c % 8 : k % 8);
+          if (set) wbits_[static_cast<std::size_t>((g * rows_ + r) * k_steps_ + step)] |= static_cast<std::uint8_t>(1u << bit);
         }
       }
     }
@@ -169,7 +204,7 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
     Wp_ = p.W + 2 * p.pad_w;
     grid_w_ = Wp_;
     grid_pixels_ = (p.OH - 1) * Wp_ + p.OW;
-    if (padded_plane_) plane_bytes_ = static_cast<std::size_t>(Cg_ * Hp_ * Wp_);
+    if (padded_plane_ && !bit_plane_) plane_bytes_ = static_cast<std::size_t>(Cg_ * Hp_ * Wp_);  // the bit plane is padded itself
   } else {
     direct_rows_ = false;
     grid_w_ = p.OW;
@@ -194,8 +229,14 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
   for (std::int64_t c = 0; c < Cg_; ++c)
     for (std::int64_t ky = 0; ky < p.KH; ++ky)
       for (std::int64_t kx = 0; kx < p.KW; ++kx) row_offsets_.push_back(c * cs + ky * kys + kx * kxs);
+  if (bit_plane_) {  // bit plane [Cg/8][padded plane] bytes
+    bit_plane_bytes_ = static_cast<std::size_t>(ceil_div(Cg_, 8) * cs);
+    for (std::int64_t c8 = 0; c8 < ceil_div(Cg_, 8); ++c8)
+      for (std::int64_t ky = 0; ky < p.KH; ++ky)
+        for (std::int64_t kx = 0; kx < p.KW; ++kx) step_offsets_.push_back(c8 * cs + ky * kys + kx * kxs);
+  }
   panel_bytes_ = static_cast<std::size_t>(k_steps_ * kBlockPixels * (binary ? 1 : 4));
-  scratch_bytes_ = align64(plane_bytes_) + align64(gather_bytes_) + align64(panel_bytes_) +
+  scratch_bytes_ = align64(plane_bytes_) + align64(gather_bytes_) + align64(bit_plane_bytes_) + align64(panel_bytes_) +
                    align64(sizeof(std::int32_t) * kBlockRows * kBlockPixels) * 2 + align64(sizeof(std::int32_t) * kBlockPixels);
 }
 
@@ -213,14 +254,31 @@ void PackedConv::build_panel(const Rows& rows, std::int64_t p0, std::uint8_t* pa
   const bool binary = kind_ == ConvKind::Binary;
   const int per = binary ? 8 : 4;
   const std::uint8_t qmin_byte = static_cast<std::uint8_t>(p_.input_signed ? 0xFF : 0x00);
+  if (bit_plane_) {  // rows are slices of the bit plane: 4 tap bytes per pixel and quad step
+    for (std::int64_t q = 0; q < k_steps_ / 4; ++q) {
+      const std::uint8_t* r[4] = {};
+      for (int j = 0; j < 4; ++j)
+        if (q * 4 + j < bit_steps_) r[j] = rows.row(q * 4 + j);
+      detail::interleave4_avx512(r, p0, valid, 0, panel + q * kBlockPixels * 4);
+    }
+    return;
+  }
+  if (quad_bits_) {  // 32 taps (4 bytes of 8) per pixel and quad step
+    for (std::int64_t q = 0; q < k_steps_ / 4; ++q) {
+      const std::uint8_t* r[32] = {};
+      for (int t = 0; t < 32; ++t)
+        if (q * 32 + t < K_) r[t] = rows.row(q * 32 + t);
+      detail::pack_bits4_avx512(r, p0, valid, qmin_byte, panel + q * kBlockPixels * 4);
+    }
+    return;
+  }
   for (std::int64_t s = 0; s < k_steps_; ++s) {
     const std::uint8_t* r[8] = {};
     for (int j = 0; j < per; ++j)
       if (s * per + j < K_) r[j] = rows.row(s * per + j);
     std::uint8_t* out = panel + s * kBlockPixels * (binary ? 1 : 4);
     if (isa_ == Isa::Avx512) {
-      if (binary) detail::pack_bits_avx512(r, p0, valid, qmin_byte, out);
-      else detail::interleave4_avx512(r, p0, valid, flip_, out);
+      detail::interleave4_avx512(r, p0, valid, flip_, out);  // binary AVX-512 took the quad path above
       continue;
     }
     if (binary) {
@@ -239,11 +297,15 @@ void PackedConv::build_panel(const Rows& rows, std::int64_t p0, std::uint8_t* pa
   }
 }
 
-void PackedConv::multiply(const std::uint8_t* panel, std::int64_t g, std::int64_t o0, std::int32_t* raw) const {
+void PackedConv::multiply(const std::uint8_t* panel, std::int64_t g, std::int64_t o0, std::int64_t valid,
+                          std::int32_t* raw) const {
   const std::int64_t row = g * rows_ + o0;
+  // Rows that hold output channels (binary: + the all-ones row) and 16-pixel vectors that hold valid pixels.
+  const int used_rows = static_cast<int>(std::min<std::int64_t>(kBlockRows, Og_ + (kind_ == ConvKind::Binary ? 1 : 0) - o0));
+  const int vectors = static_cast<int>(ceil_div(std::min<std::int64_t>(valid, kBlockPixels), 16));
   if (kind_ == ConvKind::Binary) {
     const std::uint8_t* w = &wbits_[static_cast<std::size_t>(row * k_steps_)];
-    if (isa_ == Isa::Avx512) return detail::multiply_binary_avx512(panel, w, k_steps_, raw);
+    if (isa_ == Isa::Avx512) return detail::multiply_binary_avx512(panel, w, k_steps_ / 4, raw, used_rows, vectors);
     if (isa_ == Isa::Avx2) return detail::multiply_binary_avx2(panel, w, k_steps_, raw);
     for (int r = 0; r < kBlockRows; ++r)
       for (int i = 0; i < kBlockPixels; ++i) {
@@ -254,7 +316,8 @@ void PackedConv::multiply(const std::uint8_t* panel, std::int64_t g, std::int64_
       }
     return;
   }
-  if (isa_ == Isa::Avx512) return detail::multiply_int8_avx512(panel, &w8_[static_cast<std::size_t>(row * k_steps_ * 4)], k_steps_, raw);
+  if (isa_ == Isa::Avx512)
+    return detail::multiply_int8_avx512(panel, &w8_[static_cast<std::size_t>(row * k_steps_ * 4)], k_steps_, raw, used_rows, vectors);
   if (isa_ == Isa::Avx2) return detail::multiply_int8_avx2(panel, &w16_[static_cast<std::size_t>(row * k_steps_ * 2)], k_steps_, raw);
   const std::int8_t* w = &w8_[static_cast<std::size_t>(row * k_steps_ * 4)];
   for (int r = 0; r < kBlockRows; ++r) {
@@ -279,6 +342,10 @@ void PackedConv::epilogue(const std::int32_t* raw, const std::int32_t* ones, std
   detail::EpilogueArgs a{raw, ones, count, &offset_[static_cast<std::size_t>(o_first)], &mult_[static_cast<std::size_t>(o_first)],
                          &shift_[static_cast<std::size_t>(o_first)], p_.output_zero_point, p_.lo, p_.hi, p_.requant,
                          reinterpret_cast<std::uint8_t*>(staging), staging};
+  a.narrow = &narrow_[static_cast<std::size_t>(o_first)];
+  a.fold = &fold_[static_cast<std::size_t>(o_first)];
+  if (isa_ == Isa::Avx512)  // the AVX-512 kernels leave raw beyond the valid pixels' vectors stale
+    a.vectors = static_cast<int>(ceil_div(std::min<std::int64_t>(kBlockPixels, grid_pixels_ - p0), 16));
   if (isa_ == Isa::Avx512 && !wide_multiplier_) detail::epilogue_avx512(a);
   else epilogue_portable(a, wide_multiplier_);
 
@@ -322,7 +389,8 @@ void PackedConv::run(const std::uint8_t* input, void* output, std::uint8_t* scra
   const ConvProblem& p = p_;
   std::uint8_t* plane = scratch;
   std::uint8_t* gather = plane + align64(plane_bytes_);
-  std::uint8_t* panel = gather + align64(gather_bytes_);
+  std::uint8_t* bits = gather + align64(gather_bytes_);
+  std::uint8_t* panel = bits + align64(bit_plane_bytes_);
   auto* raw = reinterpret_cast<std::int32_t*>(panel + align64(panel_bytes_));
   auto* ones = raw + 2 * kBlockRows * kBlockPixels;  // raw, then the epilogue's staging, then ones
   const auto zx = static_cast<std::uint8_t>(p.input_zero_point);
@@ -339,8 +407,8 @@ void PackedConv::run(const std::uint8_t* input, void* output, std::uint8_t* scra
         rows.base = gather;
       } else {
         const std::uint8_t* in = input + (n * p.C + g * Cg_) * p.H * p.W;
-        if (direct_rows_ && !padded_plane_) {
-          rows.base = in;
+        if (bit_plane_ || (direct_rows_ && !padded_plane_)) {
+          rows.base = in;  // the bit plane below is built straight from the input
         } else if (direct_rows_) {
           // Padding holds code zx (§14.1), so the correction term cancels it.
           std::memset(plane, zx, plane_bytes_);
@@ -365,21 +433,46 @@ void PackedConv::run(const std::uint8_t* input, void* output, std::uint8_t* scra
           rows.base = gather;
         }
       }
+      if (bit_plane_) {
+        // Bit j of byte (c8, y, x) = bit of channel 8·c8 + j at (y, x) of the padded plane; padding
+        // holds code zx (§14.1), whose bit (zx − qmin) & 1 fills every channel's bit there (bits
+        // of channels ≥ Cg meet zero weight bits, the all-ones row included).
+        const std::uint8_t qmin_byte = static_cast<std::uint8_t>(p.input_signed ? 0xFF : 0x00);
+        const std::int64_t plane_size = Hp_ * Wp_;
+        if (padded_plane_) std::memset(bits, ((zx - qmin_byte) & 1) != 0 ? 0xFF : 0x00, bit_plane_bytes_);
+        for (std::int64_t c8 = 0; c8 * 8 < Cg_; ++c8) {
+          const std::uint8_t* r[8] = {};
+          for (int j = 0; j < 8; ++j)
+            if (c8 * 8 + j < Cg_) r[j] = rows.base + (c8 * 8 + j) * p.H * p.W;
+          if (!padded_plane_) {  // the plane is the input's: one run
+            for (std::int64_t at = 0; at < plane_size; at += kBlockPixels)
+              detail::pack_bits_avx512(r, at, std::min<std::int64_t>(kBlockPixels, plane_size - at), qmin_byte,
+                                       bits + c8 * plane_size + at);
+            continue;
+          }
+          for (std::int64_t y = 0; y < p.H; ++y)
+            for (std::int64_t x = 0; x < p.W; x += kBlockPixels)
+              detail::pack_bits_avx512(r, y * p.W + x, std::min<std::int64_t>(kBlockPixels, p.W - x), qmin_byte,
+                                       bits + c8 * plane_size + (y + p.pad_h) * Wp_ + p.pad_w + x);
+        }
+        rows = Rows{bits, step_offsets_.data()};
+      }
       for (std::int64_t p0 = 0; p0 < grid_pixels_; p0 += kBlockPixels) {
         build_panel(rows, p0, panel);
+        const std::int64_t valid = std::min<std::int64_t>(kBlockPixels, grid_pixels_ - p0);
         if (binary) {
           // The block holding the all-ones row goes first: its counts feed every epilogue.
           const std::int64_t ob = Og_ / kBlockRows * kBlockRows;
-          multiply(panel, g, ob, raw);
+          multiply(panel, g, ob, valid, raw);
           std::memcpy(ones, raw + (Og_ - ob) * kBlockPixels, sizeof(std::int32_t) * kBlockPixels);
           epilogue(raw, ones, g, ob, n, p0, output);
           for (std::int64_t o0 = 0; o0 < ob; o0 += kBlockRows) {
-            multiply(panel, g, o0, raw);
+            multiply(panel, g, o0, valid, raw);
             epilogue(raw, ones, g, o0, n, p0, output);
           }
         } else {
           for (std::int64_t o0 = 0; o0 < Og_; o0 += kBlockRows) {
-            multiply(panel, g, o0, raw);
+            multiply(panel, g, o0, valid, raw);
             epilogue(raw, nullptr, g, o0, n, p0, output);
           }
         }

@@ -9,7 +9,10 @@
 // then multiplies it with the pre-packed weights of 6 output channels at a
 // time into int32 sums, and the epilogue adds the per-channel correction,
 // requantises and stores. Nothing is allocated per call: the caller passes a
-// scratch area of scratch_bytes().
+// scratch area of scratch_bytes(). On AVX-512 the binary panel uses the int8
+// panel's dword order instead ([K/32][64 pixels][4] bytes of 8 taps), so one
+// broadcast weight dword serves four activation vectors; only the rows and
+// 16-pixel vectors that exist in a tail block are computed.
 //
 // Exactness (§13): the int8 path multiplies u8 activation bytes x' = x + off
 // (off = 128 for signed codes, whose sign bit is flipped, 0 for unsigned) with
@@ -87,7 +90,7 @@ class PackedConv {
 
  private:
   void build_panel(const Rows& rows, std::int64_t p0, std::uint8_t* panel) const;
-  void multiply(const std::uint8_t* panel, std::int64_t g, std::int64_t o0, std::int32_t* raw) const;
+  void multiply(const std::uint8_t* panel, std::int64_t g, std::int64_t o0, std::int64_t valid, std::int32_t* raw) const;
   void epilogue(const std::int32_t* raw, const std::int32_t* ones, std::int64_t g, std::int64_t o0,
                 std::int64_t n, std::int64_t p0, void* output) const;
 
@@ -95,7 +98,10 @@ class PackedConv {
   ConvKind kind_;
   Isa isa_;
   std::int64_t Cg_ = 1, Og_ = 1, K_ = 1;
-  std::int64_t k_steps_ = 1;  // K/4 (int8) or K/8 (binary), rounded up
+  std::int64_t k_steps_ = 1;  // K/4 (int8) or K/8 (binary), rounded up (binary AVX-512: to a multiple of 4)
+  bool quad_bits_ = false;    // binary on AVX-512: panel and weights in quad (dword) order
+  bool bit_plane_ = false;    // quad_bits_ and stride 1: tap bytes are slices of a per-run bit plane
+  std::int64_t bit_steps_ = 1;  // tap bytes before rounding k_steps_ up to whole quads
   std::int64_t rows_ = 1;     // packed weight rows per group (Og, +1 ones row for binary, rounded up to 6)
   // Pixel grid: grid_w columns per output row; columns ≥ OW are computed and dropped.
   std::int64_t grid_w_ = 1, grid_pixels_ = 1, Hp_ = 1, Wp_ = 1;
@@ -103,6 +109,7 @@ class PackedConv {
   bool padded_plane_ = false;
   std::uint8_t flip_ = 0;  // XOR applied to activation bytes (0x80 for signed int8 codes)
   std::vector<std::int64_t> row_offsets_;  // im2col row k's start relative to the plane / gather base
+  std::vector<std::int64_t> step_offsets_;  // bit_plane_: tap byte (c/8, ky, kx)'s start in the bit plane
 
   std::vector<std::int8_t> w8_;        // Int8: [G][rows][k_steps·4]
   std::vector<std::int32_t> w16_;      // Int8, AVX2: [G][rows][k_steps][2] int16 pairs (w0,w2), (w1,w3)
@@ -110,9 +117,11 @@ class PackedConv {
   std::vector<std::int32_t> offset_;   // per O: bias − (zx+off)·Σw' − z_req (wrapping)
   std::vector<std::int64_t> mult_;     // per O
   std::vector<std::int32_t> shift_;    // per O
+  std::vector<std::uint8_t> narrow_;   // per O: 1 when t + zy fits int32 and dot·m + fold_ fits int64 for every input
+  std::vector<std::int64_t> fold_;     // per O: true offset·m + 2^(s−1) + zy·2^s
   bool wide_multiplier_ = false;       // some m ≥ 2^31: scalar 128-bit requant
 
-  std::size_t plane_bytes_ = 0, gather_bytes_ = 0, panel_bytes_ = 0, scratch_bytes_ = 0;
+  std::size_t plane_bytes_ = 0, gather_bytes_ = 0, bit_plane_bytes_ = 0, panel_bytes_ = 0, scratch_bytes_ = 0;
 };
 
 // ---- ISA-specific pieces (packed_conv_avx2.cpp, packed_conv_avx512.cpp) ----
@@ -129,16 +138,27 @@ struct EpilogueArgs {
   bool requant;
   std::uint8_t* codes;       // [count][64] bytes out (requant)
   std::int32_t* accs;        // [count][64] int32 out (no requant)
+  int vectors = 4;           // 16-pixel vectors holding valid pixels (raw beyond them is stale)
+  const std::uint8_t* narrow = nullptr;  // per channel: 1 when the 32-bit epilogue is exact (see fold_)
+  const std::int64_t* fold = nullptr;    // per channel: offset·m + 2^(s−1) + zy·2^s (narrow channels)
 };
 
-void multiply_int8_avx512(const std::uint8_t* panel, const std::int8_t* w, std::int64_t k_steps, std::int32_t* raw);
-void multiply_binary_avx512(const std::uint8_t* panel, const std::uint8_t* w, std::int64_t k_steps, std::int32_t* raw);
+// rows ≤ kBlockRows output channels × vectors ≤ 4 sixteen-pixel vectors of the panel.
+void multiply_int8_avx512(const std::uint8_t* panel, const std::int8_t* w, std::int64_t k_steps, std::int32_t* raw, int rows,
+                          int vectors);
+// The binary panel in quad order ([k_quads][64 pixels][4 bytes of 8 taps], pack_bits4_avx512)
+// and weights [rows][k_quads·4] bytes.
+void multiply_binary_avx512(const std::uint8_t* panel, const std::uint8_t* w, std::int64_t k_quads, std::int32_t* raw, int rows,
+                            int vectors);
 void multiply_binary_avx2(const std::uint8_t* panel, const std::uint8_t* w, std::int64_t k_steps, std::int32_t* raw);
 void multiply_int8_avx2(const std::uint8_t* panel, const std::int32_t* w16, std::int64_t k_steps, std::int32_t* raw);
 void interleave4_avx512(const std::uint8_t* const rows[4], std::int64_t p0, std::int64_t valid, std::uint8_t flip,
                         std::uint8_t* out);
+// out[i] bit j = rows[j][p0 + i] − sub (0 or 1) for the valid pixels i (only those stored).
 void pack_bits_avx512(const std::uint8_t* const rows[8], std::int64_t p0, std::int64_t valid, std::uint8_t sub,
                       std::uint8_t* out);
+void pack_bits4_avx512(const std::uint8_t* const rows[32], std::int64_t p0, std::int64_t valid, std::uint8_t sub,
+                       std::uint8_t* out);
 void epilogue_avx512(const EpilogueArgs& a);
 void scatter_codes_avx512(const std::uint8_t* src, std::int64_t valid, std::int64_t p0, std::int64_t grid_w, std::int64_t OW,
                           std::uint8_t* plane);

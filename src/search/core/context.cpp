@@ -46,7 +46,7 @@ std::map<std::string, double> SearchContext::costs(const Genes& genes) {
   return cost_model_ ? cost_model_->costs(to_assignment(space_, genes)) : std::map<std::string, double>{};
 }
 
-Trial SearchContext::evaluate(const Genes& genes, int budget) {
+Trial SearchContext::evaluate(const Genes& genes, int budget, int continue_from) {
   if (!space_.valid(genes)) throw std::invalid_argument("SearchContext::evaluate: genes outside the space");
   const std::string key = canonical_key(space_, genes);
   const bool new_request = requested_.insert({key, budget}).second;
@@ -74,7 +74,10 @@ Trial SearchContext::evaluate(const Genes& genes, int budget) {
       trial.skipped = true;
     } else {
       const auto start = std::chrono::steady_clock::now();
-      trial.evaluation = evaluator_.evaluate(space_, genes, budget);
+      const Trial* earlier = continue_from > 0 && continue_from < budget ? log_.find(key, continue_from) : nullptr;
+      trial.evaluation = earlier != nullptr && !earlier->skipped
+                             ? evaluator_.evaluate_continued(space_, genes, continue_from, budget)
+                             : evaluator_.evaluate(space_, genes, budget);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (trial.evaluation.seconds == 0.0) trial.evaluation.seconds = seconds;
       // The evaluator's own measurements win over modelled costs of the same name.

@@ -46,8 +46,10 @@ class SearchContext {
   [[nodiscard]] const ContextOptions& options() const { return options_; }
   [[nodiscard]] TrialLog& log() { return log_; }
 
-  // The trial of `genes` at `budget` epochs (a copy: the log may grow).
-  Trial evaluate(const Genes& genes, int budget);
+  // The trial of `genes` at `budget` epochs (a copy: the log may grow). With
+  // continue_from > 0 and that trial of `genes` in the log (trained, not
+  // skipped), a new evaluation continues it (Evaluator::evaluate_continued).
+  Trial evaluate(const Genes& genes, int budget, int continue_from = 0);
   // Costs alone (no training): for ILP tables and cost-only filters.
   std::map<std::string, double> costs(const Genes& genes);
   [[nodiscard]] double score(const Trial& trial) const { return objective_.score(trial.evaluation); }

@@ -11,17 +11,18 @@
 namespace bitlab::search {
 
 std::vector<Rung> successive_halving(SearchContext& ctx, std::vector<Genes> candidates, int min_budget,
-                                     int max_budget, int eta) {
+                                     int max_budget, int eta, bool continue_trials) {
   if (eta < 2 || min_budget < 1 || max_budget < min_budget)
     throw std::invalid_argument("successive_halving: need eta ≥ 2 and 1 ≤ min_budget ≤ max_budget");
   std::vector<Rung> rungs;
   int budget = min_budget;
+  int previous = 0;  // the budget the candidates were evaluated at in the rung before (0: none)
   while (!candidates.empty()) {
     Rung rung;
     rung.budget = budget;
     for (const auto& genes : candidates) {
       if (ctx.exhausted()) break;
-      rung.scores.push_back(ctx.score(ctx.evaluate(genes, budget)));
+      rung.scores.push_back(ctx.score(ctx.evaluate(genes, budget, continue_trials ? previous : 0)));
       rung.candidates.push_back(genes);
     }
     rungs.push_back(rung);
@@ -33,6 +34,7 @@ std::vector<Rung> successive_halving(SearchContext& ctx, std::vector<Genes> cand
     const std::size_t keep = std::max<std::size_t>(1, rung.candidates.size() / static_cast<std::size_t>(eta));
     candidates.clear();
     for (std::size_t i = 0; i < keep; ++i) candidates.push_back(rung.candidates[order[i]]);
+    previous = budget;
     budget = static_cast<int>(std::min<long long>(static_cast<long long>(budget) * eta, max_budget));
   }
   return rungs;
@@ -57,7 +59,7 @@ void Hyperband::run(SearchContext& ctx) {
       candidates.push_back(*genes);
     }
     if (candidates.empty()) break;
-    successive_halving(ctx, candidates, start, o.max_budget, o.eta);
+    successive_halving(ctx, candidates, start, o.max_budget, o.eta, o.continue_trials);
     if (!o.hyperband) break;
   }
 }

@@ -17,8 +17,10 @@ struct Rung {
 // Evaluates `candidates` at `min_budget`, keeps the best ⌊n/eta⌋ (at least
 // one) by score, multiplies the budget by eta (capped at max_budget), and so
 // on until one candidate is left or max_budget was used. Returns the rungs.
+// With `continue_trials`, a promoted candidate continues its previous rung's
+// trial (only the extra epochs train) instead of training from scratch.
 std::vector<Rung> successive_halving(SearchContext& ctx, std::vector<Genes> candidates, int min_budget,
-                                     int max_budget, int eta);
+                                     int max_budget, int eta, bool continue_trials = true);
 
 struct HyperbandOptions {
   int min_budget = 1;  // epochs
@@ -26,6 +28,10 @@ struct HyperbandOptions {
   int eta = 3;
   // false: one successive-halving bracket (the most aggressive one) only.
   bool hyperband = true;
+  // Promoted candidates continue their previous rung's trial (the evaluator
+  // resumes its state and trains the extra epochs), so a candidate that
+  // reaches max_budget costs max_budget epochs, not the sum over its rungs.
+  bool continue_trials = true;
 };
 
 class Hyperband : public Strategy {

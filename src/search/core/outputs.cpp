@@ -43,7 +43,8 @@ std::vector<Trial> front_trials(const TrialLog& log, const std::vector<MetricGoa
 }
 
 nlohmann::json front_json(const SearchSpace& space, const std::vector<Trial>& front,
-                          const std::vector<MetricGoal>& goals, const Objective& objective) {
+                          const std::vector<MetricGoal>& goals, const Objective& objective,
+                          const std::vector<ReferencePoint>& references) {
   nlohmann::json j;
   j["objectives"] = nlohmann::json::array();
   for (const auto& g : goals) j["objectives"].push_back({{"metric", g.metric}, {"maximise", g.maximise}});
@@ -55,10 +56,15 @@ nlohmann::json front_json(const SearchSpace& space, const std::vector<Trial>& fr
     entry["policy"] = to_policy_json(space, t.genes);
     j["trials"].push_back(std::move(entry));
   }
+  if (!references.empty()) {
+    j["references"] = nlohmann::json::array();
+    for (const auto& r : references) j["references"].push_back(to_json(r));
+  }
   return j;
 }
 
-std::string front_svg(const TrialLog& log, const std::vector<Trial>& front, const std::vector<MetricGoal>& goals) {
+std::string front_svg(const TrialLog& log, const std::vector<Trial>& front, const std::vector<MetricGoal>& goals,
+                      const std::vector<ReferencePoint>& references) {
   lab::PlotOptions options;
   options.title = "Pareto front";
   // The cost on x, accuracy (or the second goal) on y, as accuracy-vs-size plots usually are.
@@ -77,17 +83,24 @@ std::string front_svg(const TrialLog& log, const std::vector<Trial>& front, cons
   }
   for (const auto& t : front) best.points.emplace_back(t.evaluation.metric(x_metric), t.evaluation.metric(y_metric));
   std::sort(best.points.begin(), best.points.end(), [](const auto& a, const auto& b) { return a.x < b.x; });
-  return lab::render_line_plot({all, best}, options);
+  std::vector<lab::PlotSeries> series{all, best};
+  for (const auto& r : references) {
+    const auto& e = r.evaluation;
+    if ((x_metric == "accuracy" || e.costs.count(x_metric)) && (y_metric == "accuracy" || e.costs.count(y_metric)))
+      series.push_back({"flat " + r.reference.label(), {{e.metric(x_metric), e.metric(y_metric)}}});
+  }
+  return lab::render_line_plot(series, options);
 }
 
 std::vector<std::filesystem::path> write_outputs(const std::filesystem::path& directory, const SearchSpace& space,
                                                  const TrialLog& log, const Objective& objective,
-                                                 const std::vector<MetricGoal>& goals) {
+                                                 const std::vector<MetricGoal>& goals,
+                                                 const std::vector<ReferencePoint>& references) {
   std::filesystem::create_directories(directory);
   const auto front = front_trials(log, goals);
   std::vector<std::filesystem::path> written{directory / "front.json", directory / "front.svg"};
-  write_file_atomically(written[0], front_json(space, front, goals, objective).dump(2) + "\n");
-  write_file_atomically(written[1], front_svg(log, front, goals));
+  write_file_atomically(written[0], front_json(space, front, goals, objective, references).dump(2) + "\n");
+  write_file_atomically(written[1], front_svg(log, front, goals, references));
   if (auto best = best_trial(log, objective)) {
     written.push_back(directory / "policy.json");
     write_file_atomically(written.back(), to_policy_json(space, best->genes).dump(2) + "\n");

@@ -8,25 +8,6 @@
 
 namespace bitlab::search {
 
-bool dominates(const Point& a, const Point& b) {
-  bool strictly = false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] > b[i]) return false;
-    if (a[i] < b[i]) strictly = true;
-  }
-  return strictly;
-}
-
-std::vector<std::size_t> pareto_front(const std::vector<Point>& points) {
-  std::vector<std::size_t> front;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    bool dominated = false;
-    for (std::size_t j = 0; j < points.size() && !dominated; ++j) dominated = j != i && dominates(points[j], points[i]);
-    if (!dominated) front.push_back(i);
-  }
-  return front;
-}
-
 std::vector<std::vector<std::size_t>> non_dominated_sort(const std::vector<Point>& points) {
   const std::size_t n = points.size();
   std::vector<std::vector<std::size_t>> dominated_by_me(n);

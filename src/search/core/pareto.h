@@ -1,20 +1,20 @@
 #pragma once
-// Pareto dominance over points whose every coordinate is minimised (negate a
-// maximised one): the front, Deb's fast non-dominated sort and crowding
-// distance (NSGA-II), and the generational distance used to test fronts.
+// NSGA-II's tools over points whose every coordinate is minimised (negate a
+// maximised one): Deb's fast non-dominated sort and crowding distance, and the
+// generational distance used to test fronts; dominance and the front itself
+// come from lab/core/pareto.h.
 #include <cstddef>
 #include <vector>
+
+#include "lab/core/pareto.h"
 
 namespace bitlab::search {
 
 using Point = std::vector<double>;
 
-// a ≤ b everywhere and < somewhere.
-bool dominates(const Point& a, const Point& b);
-
-// Indices of the non-dominated points, in input order. Duplicates of a
-// non-dominated point are all kept.
-std::vector<std::size_t> pareto_front(const std::vector<Point>& points);
+// The dominance test and the front are the lab's (one definition for reports and search).
+using lab::dominates;
+using lab::pareto_front;
 
 // Fronts F1, F2, ... (indices), F1 non-dominated; Deb et al., IEEE TEC 2002, O(M N²).
 std::vector<std::vector<std::size_t>> non_dominated_sort(const std::vector<Point>& points);

@@ -1,5 +1,7 @@
 #include "search/core/run_search.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -9,10 +11,7 @@
 namespace bitlab::search {
 
 double reference_cost(const SearchSpace& space, CostModel& costs, const ForgivingFactor& factor) {
-  hw::PrecisionAssignment reference = to_assignment(space, Genes(space.knobs.size(), 0));
-  reference.default_precision = {factor.reference_bits, factor.reference_bits};
-  for (auto& [name, precision] : reference.layers) precision = {factor.reference_bits, factor.reference_bits};
-  const auto all = costs.costs(reference);
+  const auto all = costs.costs(flat_assignment(space, factor.reference_bits, factor.reference_bits));
   const auto it = all.find(factor.cost);
   if (it == all.end())
     throw ConfigError(fmt::format("/objective/forgiving/cost: the cost models have no '{}'", factor.cost));
@@ -55,7 +54,16 @@ SearchSummary run_search(const SearchConfig& config, Evaluator& evaluator, CostM
   summary.logged = static_cast<int>(log.trials().size());
   summary.best = best_trial(log, objective);
   summary.outputs.push_back(log.path());
-  for (auto& p : write_outputs(config.output, config.space, log, objective, config.front)) summary.outputs.push_back(p);
+  if (!config.references.empty()) {
+    // At the budget the front is drawn at (the largest logged), like the candidates there.
+    int budget = 1;
+    for (const auto& t : log.trials()) budget = std::max(budget, t.budget);
+    const auto cache = config.output / "references.json";
+    summary.references = evaluate_references(config.references, budget, config.space, evaluator, costs, cache);
+    summary.outputs.push_back(cache);
+  }
+  for (auto& p : write_outputs(config.output, config.space, log, objective, config.front, summary.references))
+    summary.outputs.push_back(p);
   return summary;
 }
 

@@ -17,7 +17,8 @@ struct SearchSummary {
   int evaluated = 0;   // of them, newly evaluated (the rest came from the log)
   int logged = 0;      // trials in the log afterwards
   std::optional<Trial> best;
-  std::vector<std::filesystem::path> outputs;  // trials.jsonl, front.json, front.svg, policy.json
+  std::vector<ReferencePoint> references;      // the config's flat references, evaluated
+  std::vector<std::filesystem::path> outputs;  // trials.jsonl, references.json, front.json, front.svg, policy.json
 };
 
 // The forgiving factor's reference: its cost with every layer at reference_bits,

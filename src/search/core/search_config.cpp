@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "common/text.h"
+#include "search/core/bayesian_bits.h"
 #include "search/core/free_bits.h"
 #include "search/core/gp_bo.h"
 #include "search/core/hyperband.h"
@@ -15,7 +16,7 @@ namespace bitlab::search {
 
 const std::vector<std::string>& strategy_names() {
   static const std::vector<std::string> names{"random", "gp_bo", "hyperband", "successive_halving",
-                                              "nsga2", "hawq", "free_bits"};
+                                              "nsga2", "hawq", "free_bits", "bayesian_bits"};
   return names;
 }
 
@@ -114,6 +115,15 @@ SearchConfig parse_search_config(const nlohmann::json& json, const std::string& 
   c.seed = static_cast<std::uint64_t>(reader.integer("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
   c.output = reader.string("output", c.output.string());
   c.skip_cost_infeasible = reader.boolean("skip_cost_infeasible", c.skip_cost_infeasible);
+  if (const nlohmann::json* refs = reader.raw("references")) {
+    const char* expected = "a list of flat policies such as [\"w8a8\", \"w4a4\", \"w2a2\"] (weights 1-16, activations 1-16)";
+    if (!refs->is_array()) reader.fail("references", expected);
+    for (const auto& r : *refs) {
+      const auto parsed = r.is_string() ? parse_flat_reference(r.get<std::string>()) : std::nullopt;
+      if (!parsed) reader.fail("references", expected);
+      c.references.push_back(*parsed);
+    }
+  }
   if (const auto* e = reader.raw("evaluator")) c.evaluator = *e;
   if (const auto* e = reader.raw("costs")) c.costs = *e;
   reader.finish();
@@ -124,6 +134,37 @@ SearchConfig parse_search_config(const nlohmann::json& json, const std::string& 
 SearchConfig load_search_config(const std::filesystem::path& path) {
   return parse_search_config(JsonReader::parse_file(path), path.string());
 }
+
+namespace {
+
+BayesianBitsOptions parse_bayesian_bits(const SearchConfig& config, const JsonReader& s) {
+  BayesianBitsOptions o;
+  o.budget = static_cast<int>(s.integer("budget", o.budget, 1, 100000));
+  o.epochs = static_cast<int>(s.integer("epochs", o.epochs, 1, 100000));
+  o.threshold = s.number("threshold", o.threshold, 1e-6, 1.0 - 1e-6);
+  o.gate_init = s.number("gate_init", o.gate_init, -50.0, 50.0);
+  o.gate_lr = s.number("gate_lr", o.gate_lr, 0.0, 10.0);
+  if (const nlohmann::json* lambda = s.raw("lambda")) {
+    const nlohmann::json list = lambda->is_array() ? *lambda : nlohmann::json::array({*lambda});
+    if (list.empty()) s.fail("lambda", "a cost weight ≥ 0 or a non-empty list of them");
+    o.lambdas.clear();
+    for (const auto& l : list) {
+      if (!l.is_number() || l.get<double>() < 0.0) s.fail("lambda", "a cost weight ≥ 0 or a non-empty list of them");
+      o.lambdas.push_back(l.get<double>());
+    }
+  }
+  check_bayesian_bits_space(config.space, config.source);
+  // The widths the gate trainings chose, one bits object per λ (`bitlab search` fills them).
+  if (const nlohmann::json* widths = s.raw("widths")) {
+    if (!widths->is_array()) s.fail("widths", "a list of {layer: {\"weights\", \"activations\"}}, one per lambda");
+    for (std::size_t i = 0; i < widths->size(); ++i)
+      o.chosen.push_back(from_bits_json(config.space, (*widths)[i],
+                                        fmt::format("{} {}/{}", config.source, s.pointer_of("widths"), i)));
+  }
+  return o;
+}
+
+}  // namespace
 
 std::unique_ptr<Strategy> make_strategy(const SearchConfig& config) {
   JsonReader s(config.strategy_options, config.source, "/strategy");
@@ -146,6 +187,7 @@ std::unique_ptr<Strategy> make_strategy(const SearchConfig& config) {
     o.max_budget = epochs("max_budget", o.max_budget);
     o.eta = static_cast<int>(s.integer("eta", o.eta, 2, 100));
     o.hyperband = config.strategy == "hyperband";
+    o.continue_trials = s.boolean("continue_trials", o.continue_trials);
     if (o.max_budget < o.min_budget) s.fail("max_budget", fmt::format("at least min_budget ({})", o.min_budget));
     strategy = std::make_unique<Hyperband>(o);
   } else if (config.strategy == "nsga2") {
@@ -171,6 +213,8 @@ std::unique_ptr<Strategy> make_strategy(const SearchConfig& config) {
     o.accuracy_tolerance = s.number("accuracy_tolerance", 0.0, 0.0, 1.0);
     if (const auto* start = s.raw("start")) o.start = from_bits_json(config.space, *start, config.source + " /strategy/start");
     strategy = std::make_unique<FreeBits>(o);
+  } else if (config.strategy == "bayesian_bits") {
+    strategy = std::make_unique<BayesianBits>(parse_bayesian_bits(config, s));
   } else {
     throw ConfigError(fmt::format("{}: /strategy/name: unknown strategy '{}' (one of {})", config.source,
                                   config.strategy, join(strategy_names())));

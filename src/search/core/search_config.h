@@ -13,6 +13,7 @@
 
 #include "search/core/nsga2.h"
 #include "search/core/objective.h"
+#include "search/core/references.h"
 #include "search/core/space.h"
 #include "search/core/strategy.h"
 
@@ -30,6 +31,8 @@ struct SearchConfig {
   std::uint64_t seed = 0;
   std::filesystem::path output = "search";
   bool skip_cost_infeasible = true;
+  // Flat policies ("w8a8", "w4a4", ...) evaluated like candidates and drawn with the front.
+  std::vector<FlatReference> references;
   nlohmann::json evaluator = nlohmann::json::object();  // the QAT evaluator's section (src/search)
   nlohmann::json costs = nlohmann::json::object();      // cost-model options (src/search)
 };

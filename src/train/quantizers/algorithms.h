@@ -17,5 +17,6 @@ Quantizer make_twn_quantizer(const QuantizerOptions& options);       // ternary,
 Quantizer make_ttq_quantizer(const QuantizerOptions& options);       // ternary, learned scales
 Quantizer make_log2_quantizer(const QuantizerOptions& options);      // power-of-two weights
 Quantizer make_codebook_quantizer(const QuantizerOptions& options);  // k-means levels
+Quantizer make_bayesian_bits_quantizer(const QuantizerOptions& options);  // gated residual widths (search)
 
 }  // namespace bitlab::train

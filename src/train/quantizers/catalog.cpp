@@ -9,6 +9,8 @@ const std::vector<AlgorithmInfo>& algorithm_catalog() {
       {"tqt", true, true, true},        {"dorefa", true, true, true},  {"ana", true, true, true},
       {"inq", true, false, false},       {"binary", true, true, true},  {"twn", true, false, true},
       {"ttq", true, false, false},       {"log2", true, false, true},   {"codebook", true, false, false},
+      // Search-time only (docs/search.md §4.8): its signed grids have no zero.
+      {"bayesian_bits", true, true, true},
   };
   return catalog;
 }

@@ -15,6 +15,7 @@ Factory factory_of(const std::string& name) {
       {"tqt", make_tqt_quantizer},       {"dorefa", make_dorefa_quantizer}, {"ana", make_ana_quantizer},
       {"inq", make_inq_quantizer},       {"binary", make_binary_quantizer}, {"twn", make_twn_quantizer},
       {"ttq", make_ttq_quantizer},       {"log2", make_log2_quantizer},     {"codebook", make_codebook_quantizer},
+      {"bayesian_bits", make_bayesian_bits_quantizer},
   };
   for (const auto& [n, f] : factories)
     if (n == name) return f;

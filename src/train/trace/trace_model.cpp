@@ -22,6 +22,7 @@
 #include "train/modules/quant_point.h"
 #include "train/modules/residual.h"
 #include "train/trace/uniform_spec.h"
+#include "train/trace/weight_grid.h"
 
 namespace bitlab::train {
 namespace {
@@ -95,9 +96,9 @@ class Tracer {
     if (auto* linear = dynamic_cast<QLinearImpl*>(&m)) {
       torch::NoGradGuard no_grad;
       // Weights first: a forward may refresh the quantiser's state (DoReFa's alpha) that levels() reads.
-      const torch::Tensor weight = linear->quantized_weight();
-      const quant::QuantSpec spec = uniform_spec(*linear->weight_quantizer, name, "weights");
-      return layer(name, ir::OpKind::Linear, weight, linear->bias, ir::LinearAttrs{spec});
+      const WeightGrid grid =
+          weight_grid(*linear->weight_quantizer, linear->quantized_weight(), name, options_.level_grid_bits);
+      return layer(name, ir::OpKind::Linear, grid.weight, linear->bias, ir::LinearAttrs{grid.spec});
     }
     if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(&m)) return batchnorm(name, *bn);
     if (auto* bn = dynamic_cast<torch::nn::BatchNorm1dImpl*>(&m)) return batchnorm(name, *bn);
@@ -173,8 +174,9 @@ class Tracer {
     a.padding = pair_of(get<torch::ExpandingArray<2>>(c.padding()));
     a.dilation = pair_of(c.dilation());
     a.groups = c.groups();
-    a.weight_quant = uniform_spec(quantizer, name, "weights");
-    layer(name, ir::OpKind::Conv2d, weight, bias, a);
+    const WeightGrid grid = weight_grid(quantizer, weight, name, options_.level_grid_bits);
+    a.weight_quant = grid.spec;
+    layer(name, ir::OpKind::Conv2d, grid.weight, bias, a);
   }
 
   // The weights stored are the quantiser's outputs: they lie on the weight grid,

@@ -24,6 +24,12 @@ struct TraceOptions {
   // the output unquantised: the graph then equals the LibTorch model exactly,
   // but convert() refuses it.
   int output_bits = 16;
+  // Weight level sets with no common integer grid (TTQ with Wp != Wn, learned
+  // codebooks) are rounded onto a symmetric signed grid of this many bits whose
+  // largest code is the largest level; each level moves by at most
+  // max|level| / (2^bits - 2), so the graph differs from the model by that
+  // rounding (docs/conversion.md, "Non-uniform weights"). In [2, 16].
+  int level_grid_bits = 8;
 };
 
 // Contract: walks the model's input quantiser, then every child Sequential in
@@ -40,9 +46,14 @@ struct TraceOptions {
 // The returned graph passes ir::validate and, run by runtime::run_fake_quantised,
 // computes what model.eval() computes (in float64 rather than float32).
 //
+// Non-uniform weight quantisers are stored as integer codes (train/trace/
+// weight_grid.h): binary, TWN and log2 exactly, TTQ and codebooks rounded
+// onto TraceOptions::level_grid_bits (then eval() and the graph differ by that
+// rounding).
+//
 // Throws ConfigError naming the layer and the fix for what the integer graph
-// cannot express: a non-uniform quantiser (log2, binary, ternary, codebook:
-// naming the algorithm), an unquantised Conv2d / Linear / AvgPool2d or
+// cannot express: a non-uniform activation quantiser, log2 weights wider than
+// 16 integer bits, an unquantised Conv2d / Linear / AvgPool2d or
 // Residual merge (a float add), a QAdd / QConcat outside a Residual, a model
 // without an input quantiser, an activation quantiser that never saw data, a
 // clipped activation whose quantiser range does not clip where it does, and

@@ -1,7 +1,8 @@
 #pragma once
 // The integer grid a QAT quantiser maps onto, as the QuantSpec the IR's quant
 // and weight_quant attributes hold. Only uniform level sets have one; the
-// others (log2, binary, ternary, codebook) are refused with the layer's name.
+// others (log2, binary, ternary, codebook) are refused with the layer's name
+// (weight quantisers with such levels go through weight_grid.h instead).
 #include <string>
 
 #include "quant/spec.h"
