@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ir/passes/graph_edit.h"
+#include "ir/passes/grid.h"
 
 namespace bitlab::ir::passes {
 namespace {
@@ -12,21 +12,6 @@ std::optional<quant::QuantSpec>* weight_spec(Node& layer) {
   if (layer.op == OpKind::Conv2d) return &std::get<Conv2dAttrs>(layer.attributes).weight_quant;
   if (layer.op == OpKind::Linear) return &std::get<LinearAttrs>(layer.attributes).weight_quant;
   return nullptr;
-}
-
-// The per-tensor grid of `tensor`: the quant producing it, looked for through
-// ops that keep their input's grid. nullptr when there is none.
-const quant::QuantSpec* input_grid(const Graph& g, std::string tensor) {
-  for (;;) {
-    const Node* p = producer_node(g, tensor);
-    if (p == nullptr) return nullptr;
-    if (p->op == OpKind::Quant) {
-      const quant::QuantSpec& spec = p->attrs<QuantAttrs>().spec;
-      return spec.num_channels() == 1 ? &spec : nullptr;
-    }
-    if (p->op != OpKind::MaxPool && p->op != OpKind::Flatten && p->op != OpKind::Reshape) return nullptr;
-    tensor = p->inputs.at(0);
-  }
 }
 
 // The products' own bound fan_in·max|x − z_x|·max|w|: a bias code no larger
@@ -53,14 +38,15 @@ Graph lift_collapsed_steps(const Graph& graph) {
     const double largest = *std::max_element(steps.begin(), steps.end());
     if (!(largest > 0.0) || !std::isfinite(largest)) continue;  // pass 4 reports such grids
     const double floor = largest * kCollapsedStepRatio;
-    const quant::QuantSpec* x = input_grid(g, n.inputs[0]);
+    std::optional<quant::QuantSpec> x = float_grid(g, n.inputs[0]);
+    if (x && x->num_channels() != 1) x.reset();  // s_x must be one scale
     const Tensor* bias = n.inputs.size() > 2 ? &g.tensor(n.inputs[2]) : nullptr;
-    const double limit = x != nullptr ? products_bound(g, n, *x, **spec) : 0.0;
+    const double limit = x ? products_bound(g, n, *x, **spec) : 0.0;
     for (std::size_t c = 0; c < steps.size(); ++c) {
       double& s = steps[c];
       if (!(s > 0.0) || s >= floor) continue;
       while (s < floor) s *= 2.0;
-      if (x == nullptr || bias == nullptr || !bias->float_data || c >= bias->float_data->size()) continue;
+      if (!x || bias == nullptr || !bias->float_data || c >= bias->float_data->size()) continue;
       const double b = std::abs(static_cast<double>((*bias->float_data)[c]));
       for (int k = 0; k < 64 && std::isfinite(b) && b / (x->step(0) * s) > limit; ++k) s *= 2.0;
     }

@@ -13,8 +13,7 @@ inline constexpr double kCollapsedStepRatio = 0x1p-12;
 // (above) of a conv2d / linear with a per-channel weight_quant raised by the
 // smallest power of two 2^k that brings it to at least kCollapsedStepRatio ×
 // the layer's largest step and, when the layer has a bias and its input grid
-// s_x is known (the quant producing the input, through max pools, flattens and
-// reshapes), keeps the bias code round(b_c / (s_x·s_w,c)) within the bound of
+// s_x is one known scale (grid.h's float_grid of the input), keeps the bias code round(b_c / (s_x·s_w,c)) within the bound of
 // the products, fan_in·max|x − z_x|·max|w|.
 // Every other channel and every per-tensor grid is left as it is.
 // Why: LSQ-style learned steps can shrink towards 0 for a dead channel
