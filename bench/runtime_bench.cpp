@@ -2,8 +2,9 @@
 // one conv2d + requant layer, batch 1, one thread, per ISA path and weight
 // precision, and the reference runtime on the same graph for the ratio.
 // Counters: GMAC/s and MAC/cycle at the core clock measured in the same run
-// (core_hz(): a dependent chain of 1-cycle integer adds timed in thread CPU
-// time, so neither the TSC's 2.1 GHz nor other jobs' time enters the cycles).
+// (bench/core_clock.h: a dependent chain of 1-cycle integer adds timed in thread
+// CPU time, so neither the TSC's 2.1 GHz nor other jobs' time enters the cycles).
+// The conv layer is bench/conv_layer.h's, shared with bench_layer_graphs.
 #include <benchmark/benchmark.h>
 
 #if defined(__x86_64__)
@@ -21,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "conv_layer.h"
+#include "core_clock.h"
 #include "ir/graph.h"
 #include "ir/requant_params.h"
 #include "ir/shape_inference.h"
@@ -32,66 +35,11 @@ namespace {
 
 using namespace bitlab;
 
-double thread_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-// Core cycles per second of thread CPU time: n·16 dependent `add $1` (latency 1 cycle on
-// every x86 core since the P6), so the chain's length is its cycle count. Best of 5 runs.
-double measure_core_hz() {
-#if defined(__x86_64__)
-  constexpr std::int64_t n = 4'000'000;
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    std::int64_t x = 0;
-    const double t0 = thread_seconds();
-    for (std::int64_t i = 0; i < n; ++i)
-      __asm__ volatile(
-          "add $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\t"
-          "add $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0\n\tadd $1,%0"
-          : "+r"(x));
-    best = std::max(best, 16.0 * static_cast<double>(n) / (thread_seconds() - t0));
-  }
-  return best;
-#else
-  return 3.46e9;
-#endif
-}
-
-double core_hz() {
-  static const double hz = measure_core_hz();
-  return hz;
-}
-
-enum class Weights { Int8, Int4, Binary };
-
-// x (uint8, or uint1 for binary) [1, C, S, S] → conv k×k pad k/2 → int32 → requant → uint8.
-ir::Graph conv_layer(std::int64_t C, std::int64_t O, std::int64_t S, std::int64_t k, Weights weights) {
-  std::mt19937_64 rng(42);
-  ir::Graph g;
-  const bool binary = weights == Weights::Binary;
-  const ir::ElementType xt = ir::ElementType::integer(binary ? 1 : 8, false);
-  const ir::ElementType wt = binary ? ir::ElementType::integer(2, true, true)
-                                    : ir::ElementType::integer(weights == Weights::Int4 ? 4 : 8, true, true);
-  g.add_tensor(ir::int_tensor("x", {1, C, S, S}, xt, ir::Quantization::per_tensor(0.05, 0)));
-  std::vector<std::int64_t> w(static_cast<std::size_t>(O * C * k * k));
-  const std::int64_t wmax = wt.max_value();
-  for (auto& v : w) v = binary ? ((rng() & 1) ? 1 : -1) : static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * wmax + 1)) - wmax;
-  g.add_tensor(ir::int_constant("w", {O, C, k, k}, wt, ir::Quantization::per_tensor(0.01), w));
-  ir::Node conv{"conv", ir::OpKind::Conv2d, {"x", "w"}, {"acc"}, ir::Conv2dAttrs{.padding = {k / 2, k / 2}}};
-  g.add_tensor(ir::int_tensor("acc", ir::infer_output_shape(g, conv), ir::ElementType::integer(32, true),
-                              ir::Quantization::per_tensor(0.05 * 0.01)));
-  g.add_node(conv);
-  const double typical = std::sqrt(static_cast<double>(C * k * k)) * (binary ? 1.0 : 255.0 * static_cast<double>(wmax)) / 2.0;
-  const std::vector<double> m = {256.0 / typical};
-  g.add_tensor(ir::int_tensor("y", g.tensor("acc").shape, ir::ElementType::integer(8, false), ir::Quantization::per_tensor(0.1, 0)));
-  g.add_node(ir::Node{"rq", ir::OpKind::Requant, {"acc"}, {"y"}, ir::make_requant(m, quant::OutputClamp{0, 255})});
-  g.inputs = {"x"};
-  g.outputs = {"y"};
-  return g;
-}
+using bench::conv_layer;
+using bench::core_hz;
+using bench::measure_core_hz;
+using bench::thread_seconds;
+using bench::Weights;
 
 std::vector<std::int64_t> random_input(const ir::Graph& g) {
   std::mt19937_64 rng(7);
@@ -148,6 +96,58 @@ BENCHMARK(BM_ConvReference)
     ->ArgNames({"C", "S", "k", "w"})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+
+// A depthwise conv2d layer (3 × 3, pad 1, groups = C) + per-channel requant on the direct
+// kernel: the shapes of DS-CNN (64 × 25 × 5) and MobileNet-v1-0.25-96 (48 × 48 … 3 × 3).
+// Args: C, H, W, stride, isa (0 portable, 1 avx2, 2 avx512).
+ir::Graph depthwise_layer(std::int64_t C, std::int64_t H, std::int64_t W, std::int64_t stride) {
+  std::mt19937_64 rng(42);
+  ir::Graph g;
+  const ir::ElementType wt = ir::ElementType::integer(8, true, true);
+  g.add_tensor(ir::int_tensor("x", {1, C, H, W}, ir::ElementType::integer(8, false), ir::Quantization::per_tensor(0.05, 0)));
+  std::vector<std::int64_t> w(static_cast<std::size_t>(C * 9));
+  for (auto& v : w) v = static_cast<std::int64_t>(rng() % 255) - 127;
+  g.add_tensor(ir::int_constant("w", {C, 1, 3, 3}, wt, ir::Quantization::per_tensor(0.01), w));
+  ir::Node conv{"conv", ir::OpKind::Conv2d, {"x", "w"}, {"acc"},
+                ir::Conv2dAttrs{.stride = {stride, stride}, .padding = {1, 1}, .groups = C}};
+  g.add_tensor(ir::int_tensor("acc", ir::infer_output_shape(g, conv), ir::ElementType::integer(32, true),
+                              ir::Quantization::per_tensor(0.05 * 0.01)));
+  g.add_node(conv);
+  std::vector<double> m;
+  for (std::int64_t c = 0; c < C; ++c) m.push_back(256.0 / (3.0 * 255.0 * 127.0 / 2.0) * (1.0 + 0.01 * static_cast<double>(c % 7)));
+  g.add_tensor(ir::int_tensor("y", g.tensor("acc").shape, ir::ElementType::integer(8, false), ir::Quantization::per_tensor(0.1, 0)));
+  g.add_node(ir::Node{"rq", ir::OpKind::Requant, {"acc"}, {"y"}, ir::make_requant(m, quant::OutputClamp{0, 255}, 1)});
+  g.inputs = {"x"};
+  g.outputs = {"y"};
+  return g;
+}
+
+void BM_Depthwise(benchmark::State& state) {
+  const std::int64_t C = state.range(0), H = state.range(1), W = state.range(2), stride = state.range(3);
+  const auto isa = static_cast<runtime::fast::Isa>(state.range(4));
+  if (!runtime::fast::isa_supported(isa)) {
+    state.SkipWithError("ISA not supported on this CPU");
+    return;
+  }
+  const ir::Graph g = depthwise_layer(C, H, W, stride);
+  runtime::Executor e(g, {.isa = isa});
+  e.set_input(0, random_input(g));
+  for (auto _ : state) {
+    e.run();
+    benchmark::ClobberMemory();
+  }
+  const std::int64_t OH = (H - 1) / stride + 1, OW = (W - 1) / stride + 1;
+  report(state, static_cast<double>(C * 9 * OH * OW));
+  state.SetLabel(e.kernel_summary());
+}
+
+void depthwise_args(benchmark::internal::Benchmark* b) {
+  const std::int64_t shapes[][4] = {{64, 25, 5, 1},  {8, 48, 48, 1},  {16, 48, 48, 2}, {32, 24, 24, 1}, {32, 24, 24, 2},
+                                    {64, 12, 12, 1}, {64, 12, 12, 2}, {128, 6, 6, 1},  {128, 6, 6, 2},  {256, 3, 3, 1}};
+  for (const auto& s : shapes)
+    for (const int isa : {0, 1, 2}) b->Args({s[0], s[1], s[2], s[3], isa});
+}
+BENCHMARK(BM_Depthwise)->Apply(depthwise_args)->ArgNames({"C", "H", "W", "s", "isa"})->Unit(benchmark::kMicrosecond);
 
 // The AVX-512 micro-kernels alone on one 64-pixel panel (in cache) and 6 output
 // channels; arg: K/4 (int8) or K/8 (binary, a multiple of 4) steps.

@@ -2,7 +2,8 @@
 // thread, batch 1, random uint8 input; warms up, then times `runs` session
 // runs end to end (no profiler attached), and in a second session with the
 // profiler on sums each run's kernel time ("*_kernel_time" node events).
-// Prints one JSON line per model: median and minimum, in microseconds.
+// Prints one JSON line per model: median and minimum, in microseconds, in all
+// and per operator type (kernel_by_op).
 //   node run-ort.mjs [--runs N] [--warmup N] MODEL.onnx...
 import fs from 'node:fs';
 import os from 'node:os';
@@ -68,11 +69,20 @@ for (const model of models) {
   const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
   const perRun = runsEv.slice(warmup).map((r) =>
     kernels.filter((k) => k.ts >= r.ts && k.ts <= r.ts + r.dur).reduce((s, k) => s + k.dur, 0));
+  // The same per operator type (ORT's layout transformer, say, runs a QLinearConv
+  // as NHWC between two Transposes): its kernel time per run, median and minimum.
+  const ops = {};
+  for (const op of new Set(kernels.map((k) => k.args?.op_name ?? '?'))) {
+    const t = runsEv.slice(warmup).map((r) => kernels.filter((k) => (k.args?.op_name ?? '?') === op && k.ts >= r.ts &&
+      k.ts <= r.ts + r.dur).reduce((s, k) => s + k.dur, 0));
+    ops[op] = { median_us: median(t), min_us: Math.min(...t) };
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({
     model: path.basename(model),
     e2e_median_us: median(e2e), e2e_min_us: Math.min(...e2e),
     kernel_median_us: median(perRun), kernel_min_us: Math.min(...perRun),
     kernel_nodes_per_run: runsEv.length ? kernels.length / runsEv.length : 0,
+    kernel_by_op: ops,
   }));
 }

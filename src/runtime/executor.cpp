@@ -16,6 +16,8 @@
 #include "runtime/fast/gemv.h"
 #include "runtime/fast/packed_conv.h"
 #include "runtime/memory_plan.h"
+#include "runtime/conv_split.h"
+#include "runtime/thread_pool.h"
 
 namespace bitlab::runtime {
 namespace {
@@ -73,6 +75,17 @@ struct Buffer {
   int first = 0, last = 0;  // lifetime in steps (node indices)
 };
 
+// One slice of a conv/linear step split over threads (conv_split.h), beyond the first slice,
+// which is the step's own kernel (at offsets 0).
+struct Part {
+  std::unique_ptr<fast::PackedConv> conv;
+  std::unique_ptr<fast::DepthwiseConv> depthwise;
+  std::unique_ptr<fast::Gemv> gemv;
+  std::int64_t input_offset = 0, output_offset = 0;  // bytes into the step's input / output buffer
+  std::int64_t scratch_offset = 0;
+  std::size_t scratch_bytes = 0;
+};
+
 enum class StepKind : unsigned char { FastConv, Depthwise, Gemv, Conv, Linear, Requant, Add, AvgPool, MaxPool, Clip, Concat };
 
 struct Step {
@@ -85,6 +98,7 @@ struct Step {
   std::unique_ptr<fast::PackedConv> conv;
   std::unique_ptr<fast::DepthwiseConv> depthwise;
   std::unique_ptr<fast::Gemv> gemv;
+  std::vector<Part> parts;  // threads > 1: the other slices, run beside the kernel above
   // Non-conv ops on the vectorised kernels (elementwise.h) when `vector_op` is set.
   bool vector_op = false;
   std::vector<fast::RequantParams> requant_params;  // requant: per channel
@@ -109,6 +123,7 @@ struct Executor::Plan {
   std::uint8_t* arena = nullptr;
   fast::Isa isa = fast::Isa::Portable;
   int counts[5] = {0, 0, 0, 0, 0};  // int8 packed, binary, generic, int8 depthwise, int8 gemv
+  std::unique_ptr<ThreadPool> pool;  // threads > 1
 
   template <class T>
   T* at(int buffer) const {
@@ -344,6 +359,76 @@ void run_step(const Executor::Plan& plan, const ir::Graph& g, const Step& s) {
   }
 }
 
+// Cuts a fast conv/linear step into up to options.threads slices (conv_split.h) when each
+// slice keeps at least options.parallel_min_macs; the step's kernel becomes slice 0, the
+// others go to s.parts. Leaves the step whole when some slice would not take the same kernel.
+void split_step(Step& s, const fast::ConvProblem& p, fast::ConvKind kind, const ExecutorOptions& options) {
+  if (options.threads <= 1) return;
+  const std::int64_t macs = conv_macs(p);
+  std::int64_t parts = options.threads;
+  if (options.parallel_min_macs > 0) parts = std::min(parts, macs / options.parallel_min_macs);
+  if (parts < 2) return;
+  std::vector<ConvSlice> slices = split_conv(p, static_cast<int>(parts));
+  if (slices.size() < 2) return;
+  for (const ConvSlice& slice : slices) {
+    const fast::ConvProblem& q = slice.problem;
+    const bool ok = s.kind == StepKind::Depthwise ? fast::DepthwiseConv::eligible(q)
+                    : s.kind == StepKind::Gemv    ? fast::Gemv::eligible(q)
+                    : kind == fast::ConvKind::Int8 ? fast::int8_eligible(q)
+                                                   : fast::binary_eligible(q);
+    if (!ok) return;
+  }
+  const std::int64_t out_bytes = p.requant ? 1 : 4;
+  for (std::size_t k = 0; k < slices.size(); ++k) {
+    const fast::ConvProblem& q = slices[k].problem;
+    Part part;
+    part.input_offset = slices[k].input_offset;
+    part.output_offset = slices[k].output_offset * out_bytes;
+    if (s.kind == StepKind::Depthwise) {
+      part.depthwise = std::make_unique<fast::DepthwiseConv>(q, options.isa);
+      part.scratch_bytes = part.depthwise->scratch_bytes();
+    } else if (s.kind == StepKind::Gemv) {
+      part.gemv = std::make_unique<fast::Gemv>(q, options.isa);
+      part.scratch_bytes = part.gemv->scratch_bytes();
+    } else {
+      part.conv = std::make_unique<fast::PackedConv>(q, kind, options.isa);
+      part.scratch_bytes = part.conv->scratch_bytes();
+    }
+    if (k == 0) {  // slice 0 starts at offsets 0: it replaces the step's whole kernel
+      s.conv = std::move(part.conv);
+      s.depthwise = std::move(part.depthwise);
+      s.gemv = std::move(part.gemv);
+      s.scratch_bytes = part.scratch_bytes;
+    } else {
+      s.parts.push_back(std::move(part));
+    }
+  }
+}
+
+// Task k of a split step: its kernel (k = 0) or part k − 1.
+struct StepJob {
+  const Executor::Plan* plan;
+  const ir::Graph* graph;
+  const Step* step;
+};
+
+void run_step_slice(const void* context, std::size_t k) {
+  const auto& job = *static_cast<const StepJob*>(context);
+  const Executor::Plan& plan = *job.plan;
+  const Step& s = *job.step;
+  if (k == 0) {
+    run_step(plan, *job.graph, s);
+    return;
+  }
+  const Part& part = s.parts[k - 1];
+  const std::uint8_t* in = plan.at<std::uint8_t>(s.inputs[0]) + part.input_offset;
+  std::uint8_t* out = plan.at<std::uint8_t>(s.output) + part.output_offset;
+  std::uint8_t* scratch = plan.arena + part.scratch_offset;
+  if (part.conv) part.conv->run(in, out, scratch);
+  else if (part.depthwise) part.depthwise->run(in, out, scratch);
+  else part.gemv->run(in, out, scratch);
+}
+
 }  // namespace
 
 Executor::~Executor() = default;
@@ -355,6 +440,7 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
                                             fast::to_string(options_.isa)));
   }
   if (options_.alignment < 1) throw std::invalid_argument("Executor: alignment must be ≥ 1");
+  if (options_.threads < 1) throw std::invalid_argument("Executor: threads must be ≥ 1");
   ir::validate_integer_graph(graph_);
   const ir::Graph& g = graph_;
   Plan& plan = *plan_;
@@ -392,6 +478,8 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
   std::vector<bool> fused_away(g.nodes.size(), false);
   std::vector<BufferRequest> scratch_requests;
   std::vector<std::size_t> scratch_step_index;
+  std::vector<BufferRequest> part_scratch_requests;                   // threads > 1
+  std::vector<std::pair<std::size_t, std::size_t>> part_scratch_index;  // (step, part)
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     if (fused_away[i]) continue;
     const ir::Node& node = g.nodes[i];
@@ -483,6 +571,7 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
           s.conv = std::make_unique<fast::PackedConv>(p, *kind, options_.isa);
           s.scratch_bytes = s.conv->scratch_bytes();
         }
+        split_step(s, p, *kind, options_);
         if (p.requant) {
           fused_away[consumers[node.output()][0]] = true;
           out_name = g.nodes[consumers[node.output()][0]].output();
@@ -561,6 +650,12 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
       scratch_requests.push_back({node.name + "/scratch", static_cast<std::int64_t>(s.scratch_bytes), step_no, step_no});
       scratch_step_index.push_back(plan.steps.size());
     }
+    for (std::size_t k = 0; k < s.parts.size(); ++k) {  // each thread's slice has its own scratch
+      if (s.parts[k].scratch_bytes == 0) continue;
+      part_scratch_requests.push_back(
+          {fmt::format("{}/scratch{}", node.name, k + 1), static_cast<std::int64_t>(s.parts[k].scratch_bytes), step_no, step_no});
+      part_scratch_index.emplace_back(plan.steps.size(), k);
+    }
     plan.steps.push_back(std::move(s));
   }
   for (const std::string& name : g.outputs) {
@@ -576,10 +671,15 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
     requests.push_back({fmt::format("buffer{}", b), buf.elements * static_cast<std::int64_t>(storage_size(buf.storage)), buf.first, buf.last});
   }
   requests.insert(requests.end(), scratch_requests.begin(), scratch_requests.end());
+  requests.insert(requests.end(), part_scratch_requests.begin(), part_scratch_requests.end());
   const MemoryPlan mp = plan_memory(requests, {.alignment = options_.alignment});
   for (std::size_t b = 0; b < plan.buffers.size(); ++b) plan.buffers[b].offset = mp.offsets[b];
   for (std::size_t k = 0; k < scratch_step_index.size(); ++k)
     plan.steps[scratch_step_index[k]].scratch_offset = mp.offsets[plan.buffers.size() + k];
+  for (std::size_t k = 0; k < part_scratch_index.size(); ++k) {
+    const auto [step, part] = part_scratch_index[k];
+    plan.steps[step].parts[part].scratch_offset = mp.offsets[plan.buffers.size() + scratch_requests.size() + k];
+  }
   memory_.arena_bytes = mp.arena_bytes;
   memory_.peak_live_bytes = mp.peak_live_bytes;
   for (const BufferRequest& r : requests) memory_.unshared_bytes += r.bytes;
@@ -587,6 +687,12 @@ Executor::Executor(const ir::Graph& graph, ExecutorOptions options)
     if (s.conv) memory_.packed_weight_bytes += static_cast<std::int64_t>(s.conv->weight_bytes());
     else if (s.depthwise) memory_.packed_weight_bytes += static_cast<std::int64_t>(s.depthwise->weight_bytes());
     else if (s.gemv) memory_.packed_weight_bytes += static_cast<std::int64_t>(s.gemv->weight_bytes());
+  for (const Step& s : plan.steps)
+    for (const Part& part : s.parts)
+      memory_.packed_weight_bytes += static_cast<std::int64_t>(part.conv        ? part.conv->weight_bytes()
+                                                               : part.depthwise ? part.depthwise->weight_bytes()
+                                                                                : part.gemv->weight_bytes());
+  if (options_.threads > 1) plan.pool = std::make_unique<ThreadPool>(options_.threads);
 
   // The kernels read up to 64 bytes past a row start with masked loads only, so no slack is needed
   // beyond alignment; zero-filled so that padding lanes are deterministic.
@@ -601,6 +707,10 @@ std::string Executor::kernel_summary() const {
   const int* c = plan_->counts;
   return fmt::format("int8 {} (packed {}, depthwise {}, gemv {}), binary {}, generic {} (isa {})", c[0] + c[3] + c[4], c[0], c[3],
                      c[4], c[1], c[2], fast::to_string(options_.isa));
+}
+
+int Executor::parallel_steps() const {
+  return static_cast<int>(std::count_if(plan_->steps.begin(), plan_->steps.end(), [](const Step& s) { return !s.parts.empty(); }));
 }
 
 void Executor::set_input(std::size_t index, std::span<const std::int64_t> codes) {
@@ -621,7 +731,15 @@ void Executor::set_input(std::size_t index, std::span<const std::int64_t> codes)
 }
 
 void Executor::run() {
-  for (const Step& s : plan_->steps) run_step(*plan_, graph_, s);
+  if (plan_->pool) plan_->pool->wake();  // workers wake while the first steps run
+  for (const Step& s : plan_->steps) {
+    if (s.parts.empty()) {
+      run_step(*plan_, graph_, s);
+      continue;
+    }
+    const StepJob job{plan_.get(), &graph_, &s};  // on the stack: dispatch allocates nothing
+    plan_->pool->run(run_step_slice, &job, s.parts.size() + 1);
+  }
 }
 
 void Executor::get_output(std::size_t index, std::span<std::int64_t> out) const {

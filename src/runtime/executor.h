@@ -30,6 +30,13 @@ struct ExecutorOptions {
   // of reshape targets that name it) is replaced and shapes are re-inferred.
   std::int64_t batch = 0;
   std::int64_t alignment = 64;  // bytes; every arena buffer starts at a multiple
+  // Threads that run() uses (the caller's included), started here and kept until
+  // destruction. Each fast conv / linear is cut at load into slices by samples,
+  // output channels or groups (runtime/conv_split.h); results are the same bit
+  // for bit for every count. Only layers with at least parallel_min_macs
+  // multiply-accumulates per slice are cut (0: every layer that can be).
+  int threads = 1;
+  std::int64_t parallel_min_macs = std::int64_t{1} << 15;  // tuned on resnet8 / mobilenet / ds-cnn (docs/runtime.md)
 };
 
 struct ExecutorMemory {
@@ -53,6 +60,8 @@ class Executor {
   [[nodiscard]] const ExecutorMemory& memory() const { return memory_; }
   // How many conv2d/linear nodes run on each kernel kind ("int8", "binary", "generic").
   [[nodiscard]] std::string kernel_summary() const;
+  // How many conv2d/linear steps run as slices on several threads (0 with threads = 1).
+  [[nodiscard]] int parallel_steps() const;
 
   // Copies graph input `index` (codes, row-major) into the arena; throws
   // std::invalid_argument for a wrong count or a code outside its type.

@@ -26,9 +26,9 @@ std::string read_text(const std::filesystem::path& p) {
   return s.str();
 }
 
-TEST(SearchCli, RunsRandomTrialsWritesTheFrontAndPolicyAndResumesWithoutRetraining) {
-  testing::TempDir dir;
-  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 256, .test = 64});
+// A tiny float run on synthetic data and its checkpoint, for the tests below.
+nlohmann::json tiny_float_job(const testing::TempDir& dir) {
+  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 256, .test = 32});
   const nlohmann::json job = {{"name", "tiny-float"},
                               {"data", {{"root", (dir / "data").string()}}},
                               {"model", {{"channels", {8}}, {"hidden", 16}}},
@@ -36,16 +36,24 @@ TEST(SearchCli, RunsRandomTrialsWritesTheFrontAndPolicyAndResumesWithoutRetraini
                               {"output", {{"dir", (dir / "float").string()}}}};
   std::ofstream(dir / "float.json") << job.dump(2);
   auto train = run_bitlab("train " + (dir / "float.json").string() + " -q");
-  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_EQ(train.status, 0) << train.output;
+  return job;
+}
 
+nlohmann::json tiny_space() {
+  return {{"weight_bits", {2, 4, 8}},
+          {"activation_bits", {4, 8}},
+          {"layers",
+           {{{"name", "features.conv0_0"}, {"weights", 8}, {"activation_point", "features.relu0_0"}},
+            {{"name", "classifier.fc0"}, {"activation_point", "classifier.relu_fc0"}},
+            {{"name", "classifier.fc_out"}, {"weights", 8}}}}};
+}
+
+TEST(SearchCli, RunsRandomTrialsWritesTheFrontAndPolicyAndResumesWithoutRetraining) {
+  testing::TempDir dir;
+  const nlohmann::json job = tiny_float_job(dir);
   const nlohmann::json search = {
-      {"space",
-       {{"weight_bits", {2, 4, 8}},
-        {"activation_bits", {4, 8}},
-        {"layers",
-         {{{"name", "features.conv0_0"}, {"weights", 8}, {"activation_point", "features.relu0_0"}},
-          {{"name", "classifier.fc0"}, {"activation_point", "classifier.relu_fc0"}},
-          {{"name", "classifier.fc_out"}, {"weights", 8}}}}}},
+      {"space", tiny_space()},
       {"strategy", {{"name", "random"}, {"budget", 1}}},
       {"max_trials", 3},
       {"seed", 1},
@@ -150,29 +158,6 @@ TEST(SearchCli, HawqWithHessianSensitivityPicksOneCandidateUnderTheBudget) {
   ASSERT_EQ(front["references"].size(), 1u);
   EXPECT_EQ(front["references"][0]["label"], "w8a8");
   EXPECT_GT(front["references"][0]["costs"]["weight_bytes"].get<double>(), 12000.0);
-}
-
-// A tiny float run on synthetic data and its checkpoint, for the tests below.
-nlohmann::json tiny_float_job(const testing::TempDir& dir) {
-  testing::write_synthetic_fashion_mnist(dir / "data", {.train = 256, .test = 32});
-  const nlohmann::json job = {{"name", "tiny-float"},
-                              {"data", {{"root", (dir / "data").string()}}},
-                              {"model", {{"channels", {8}}, {"hidden", 16}}},
-                              {"train", {{"epochs", 1}, {"batch_size", 32}, {"lr", 3e-3}}},
-                              {"output", {{"dir", (dir / "float").string()}}}};
-  std::ofstream(dir / "float.json") << job.dump(2);
-  auto train = run_bitlab("train " + (dir / "float.json").string() + " -q");
-  EXPECT_EQ(train.status, 0) << train.output;
-  return job;
-}
-
-nlohmann::json tiny_space() {
-  return {{"weight_bits", {2, 4, 8}},
-          {"activation_bits", {4, 8}},
-          {"layers",
-           {{{"name", "features.conv0_0"}, {"weights", 8}, {"activation_point", "features.relu0_0"}},
-            {{"name", "classifier.fc0"}, {"activation_point", "classifier.relu_fc0"}},
-            {{"name", "classifier.fc_out"}, {"weights", 8}}}}};
 }
 
 // Successive halving 1 → 2 epochs over 2 candidates: the survivor's 2-epoch

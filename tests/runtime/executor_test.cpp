@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,8 @@
 #include "ir/passes/convert.h"
 #include "networks.h"
 #include "runtime/reference.h"
+#include "runtime/conv_split.h"
+#include "runtime/thread_pool.h"
 #include "sample_graphs.h"
 
 // Counts heap allocations of the whole test binary; tests read the difference around run().
@@ -147,15 +150,51 @@ TEST(Executor, PackedTailsOfRowsPixelsAndTapsMatchTheReference) {
   }
 }
 
+TEST(Executor, StridedConvsOnPhasePlanesMatchTheReference) {
+  // Strides > 1 read each tap from one row/column phase of the padded plane: equal and unequal
+  // strides 2–3, padding past the stride, dilation, rows wide enough for several 32-byte
+  // stride-2 gathers and their tails, int8 and binary kinds.
+  Rng rng(508);
+  struct Stride {
+    std::int64_t h, w;
+  };
+  int trial = 0;
+  for (const Stride s : {Stride{2, 2}, Stride{3, 3}, Stride{2, 3}, Stride{3, 1}, Stride{1, 2}}) {
+    for (int rep = 0; rep < 4; ++rep, ++trial) {
+      testing::ConvCase c = testing::random_case(rng);
+      c.linear = false;
+      c.groups = trial % 5 == 4 ? 2 : 1;
+      c.C = c.groups * testing::draw(rng, 1, 9);
+      c.O = c.groups * testing::draw(rng, 1, 8);
+      c.stride = s.h;
+      c.stride_w = s.w;
+      c.KH = testing::draw(rng, 1, 4);
+      c.KW = testing::draw(rng, 1, 4);
+      c.pad = testing::draw(rng, 0, 3);
+      c.dil = rep == 3 ? 2 : 1;
+      c.H = testing::draw(rng, c.dil * (c.KH - 1) + 1, 13);
+      c.W = testing::draw(rng, c.dil * (c.KW - 1) + 1, rep % 2 == 0 ? 150 : 11);
+      c.binary_weights = rep == 1;
+      if (c.binary_weights) c.act_bits = 1;
+      const ir::Graph g = testing::conv_graph(c, rng);
+      EXPECT_NE(Executor(g).kernel_summary().find(c.binary_weights ? "binary 1" : "int8 1"), std::string::npos)
+          << c.describe() << ": " << Executor(g).kernel_summary();
+      expect_same_as_reference(g, testing::random_inputs(g, rng), fmt::format("trial {}: {}", trial, c.describe()));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
 TEST(Executor, BinaryBitPlaneWithGroupsAndDilationMatchesTheReference) {
-  // Stride-1 binary convs on AVX-512 read tap bytes from a per-run bit plane of 8 channels per
-  // byte: channel counts per group not a multiple of 8, dilation, padding or none.
+  // Stride-1 binary convs on AVX-512 read quad steps from a per-run bit plane of 32 channels per
+  // pixel dword: channel counts per group not a multiple of 32 (but within a fifth of it, else
+  // the layer packs panels instead), dilation, padding or none.
   Rng rng(9);
   for (const std::int64_t groups : {1, 2, 3}) {
     for (const std::int64_t dil : {1, 2}) {
       testing::ConvCase c;
       c.groups = groups;
-      c.C = groups * (groups == 2 ? 11 : 20);
+      c.C = groups * (groups == 2 ? 27 : 30);
       c.O = groups * 5;
       c.H = 9;
       c.W = 11;
@@ -219,18 +258,7 @@ TEST(Executor, DepthwiseLayersOnTheDirectKernelMatchTheReference) {
   Rng rng(505);
   int direct = 0;
   for (int trial = 0; trial < 60; ++trial) {
-    testing::ConvCase c = testing::random_case(rng);
-    c.linear = false;
-    c.binary_weights = false;
-    c.C = c.O = c.groups = testing::draw(rng, 1, 5) * 2 - 1 + (trial % 7 == 0 ? 16 : 0);
-    c.KH = testing::draw(rng, 1, 5);
-    c.KW = testing::draw(rng, 1, 5);
-    c.stride = testing::draw(rng, 1, 2);
-    c.pad = testing::draw(rng, 0, 2);
-    c.dil = testing::draw(rng, 0, 4) == 0 ? 2 : 1;
-    c.H = testing::draw(rng, c.dil * (c.KH - 1) + 1, trial % 5 == 0 ? 40 : 12);
-    c.W = testing::draw(rng, c.dil * (c.KW - 1) + 1, trial % 3 == 0 ? 37 : 9);
-    c.act_bits = std::array{8, 4, 2}[static_cast<std::size_t>(trial % 3)];
+    testing::ConvCase c = testing::random_depthwise_case(rng, trial, trial % 7 == 0, true);
     c.weight_bits = std::array{8, 4, 2}[static_cast<std::size_t>((trial / 3) % 3)];
     const ir::Graph g = testing::conv_graph(c, rng);
     direct += Executor(g).kernel_summary().find("depthwise 1") != std::string::npos;
@@ -326,6 +354,22 @@ TEST(Executor, SampleNetworksMatchTheReference) {
   }
 }
 
+// Warms `e` up once, then set_input + `runs` × run + get_output on random codes must allocate
+// nothing and give the reference's output.
+void expect_runs_allocate_nothing(Executor& e, Rng& rng, int runs) {
+  const ir::Graph& g = e.graph();
+  const IntTensorMap inputs = testing::random_inputs(g, rng);
+  e.set_input(0, inputs.at(g.inputs[0]).values);
+  std::vector<std::int64_t> out(static_cast<std::size_t>(ir::num_elements(g.tensor(g.outputs[0]).shape)));
+  e.run();  // warm
+  const long before = g_allocations.load();
+  e.set_input(0, inputs.at(g.inputs[0]).values);
+  for (int r = 0; r < runs; ++r) e.run();
+  e.get_output(0, out);
+  EXPECT_EQ(g_allocations.load() - before, 0) << fast::to_string(e.options().isa) << " / " << e.kernel_summary();
+  EXPECT_EQ(out, run_reference(g, inputs).at(g.outputs[0]).values);
+}
+
 TEST(Executor, RunAllocatesNothing) {
   Rng rng(5);
   // residual: add and standalone requants; depthwise: the direct depthwise kernel; classifier: the GEMV.
@@ -336,24 +380,203 @@ TEST(Executor, RunAllocatesNothing) {
   for (const ir::Graph& graph : graphs) {
     for (const fast::Isa isa : testing::supported_isas()) {
       Executor e(graph, {.isa = isa, .batch = 1});  // batch 1: the GEMV's case
-      const ir::Graph& g = e.graph();
       saw_depthwise |= e.kernel_summary().find("depthwise 0") == std::string::npos;
       saw_gemv |= e.kernel_summary().find("gemv 0") == std::string::npos;
-      const IntTensorMap inputs = testing::random_inputs(g, rng);
-      e.set_input(0, inputs.at(g.inputs[0]).values);
-      std::vector<std::int64_t> out(static_cast<std::size_t>(ir::num_elements(g.tensor(g.outputs[0]).shape)));
-      e.run();  // warm
-      const long before = g_allocations.load();
-      e.set_input(0, inputs.at(g.inputs[0]).values);
-      e.run();
-      e.run();
-      e.get_output(0, out);
-      EXPECT_EQ(g_allocations.load() - before, 0) << fast::to_string(isa) << " / " << e.kernel_summary();
-      EXPECT_EQ(out, run_reference(g, inputs).at(g.outputs[0]).values);
+      expect_runs_allocate_nothing(e, rng, 2);
     }
   }
   EXPECT_TRUE(saw_depthwise);
   EXPECT_TRUE(saw_gemv);
+}
+
+// ---- threads (ExecutorOptions::threads): every layer cut (parallel_min_macs 0), results as the reference ----
+
+std::vector<ExecutorOptions> threaded_configurations() {
+  std::vector<ExecutorOptions> out;
+  for (const fast::Isa isa : testing::supported_isas())
+    for (const int threads : {2, 3}) {
+      out.push_back({.isa = isa, .threads = threads, .parallel_min_macs = 0});
+      out.push_back({.isa = isa, .fuse_requant = false, .threads = threads, .parallel_min_macs = 0});
+    }
+  for (const fast::Isa isa : testing::supported_isas())
+    out.push_back({.isa = isa, .binary_kernels = false, .direct_kernels = false, .threads = 2, .parallel_min_macs = 0});
+  return out;
+}
+
+// Returns how many of the executors cut at least one layer.
+int expect_threaded_same_as_reference(const ir::Graph& g, const IntTensorMap& inputs, const std::string& what,
+                                      std::int64_t batch = 0) {
+  int split = 0;
+  std::optional<IntTensorMap> expected;
+  for (ExecutorOptions options : threaded_configurations()) {
+    options.batch = batch;
+    Executor e(g, options);
+    if (!expected) expected = run_reference(e.graph(), inputs);
+    split += e.parallel_steps() > 0;
+    const IntTensorMap got = e.run(inputs);
+    for (const auto& [name, t] : *expected) {
+      EXPECT_EQ(got.at(name).values, t.values) << what << " / " << describe(options) << " threads " << options.threads << " / "
+                                               << e.kernel_summary();
+    }
+  }
+  return split;
+}
+
+TEST(ExecutorThreads, PoolRunsEveryIndexOnce) {
+  for (const int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    EXPECT_EQ(pool.threads(), threads);
+    for (const std::size_t count : {0u, 1u, 2u, 7u, 64u}) {
+      std::array<std::atomic<int>, 64> hits{};
+      for (int repeat = 0; repeat < 20; ++repeat)
+        pool.run([](const void* c, std::size_t i) { (*static_cast<std::array<std::atomic<int>, 64>*>(const_cast<void*>(c)))[i]++; },
+                 &hits, count);
+      for (std::size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(hits[i].load(), i < count ? 20 : 0) << threads << " " << count;
+    }
+  }
+  EXPECT_THROW(ThreadPool(0), std::invalid_argument);
+  EXPECT_THROW(Executor(ir::testing::integer_net(), {.threads = 0}), std::invalid_argument);
+}
+
+TEST(ExecutorThreads, RandomConvAndLinearMatchTheReference) {
+  // A subset of the random conv suite: batches 1–3 (sample cuts), groups (group cuts), O cuts.
+  Rng rng(20261125);
+  int split = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const testing::ConvCase c = testing::random_case(rng);
+    const ir::Graph g = testing::conv_graph(c, rng);
+    split += expect_threaded_same_as_reference(g, testing::random_inputs(g, rng), fmt::format("trial {}: {}", trial, c.describe()));
+  }
+  EXPECT_GT(split, 40);
+}
+
+TEST(ExecutorThreads, DepthwiseAndGemvMatchTheReference) {
+  Rng rng(515);
+  for (int trial = 0; trial < 16; ++trial) {  // depthwise: channel cuts (N = 1) and sample cuts
+    const testing::ConvCase c = testing::random_depthwise_case(rng, trial, trial % 4 == 0, false);
+    const ir::Graph g = testing::conv_graph(c, rng);
+    EXPECT_NE(Executor(g).kernel_summary().find("depthwise 1"), std::string::npos) << c.describe();
+    expect_threaded_same_as_reference(g, testing::random_inputs(g, rng), fmt::format("depthwise {}: {}", trial, c.describe()));
+  }
+  int cases = 0;
+  for (const std::int64_t in : {1, 65, 640}) {  // GEMV: output-row cuts (N = 1) and sample cuts
+    for (const std::int64_t out : {1, 5, 9}) {
+      testing::ConvCase c = testing::random_case(rng);
+      c.linear = true;
+      c.binary_weights = false;
+      c.C = in;
+      c.O = out;
+      c.N = std::array{1, 2, 4}[static_cast<std::size_t>(cases % 3)];
+      c.act_bits = std::array{8, 4, 2}[static_cast<std::size_t>(cases % 3)];
+      ++cases;
+      const ir::Graph g = testing::conv_graph(c, rng);
+      EXPECT_NE(Executor(g).kernel_summary().find("gemv 1"), std::string::npos) << c.describe();
+      expect_threaded_same_as_reference(g, testing::random_inputs(g, rng), c.describe());
+    }
+  }
+}
+
+TEST(ExecutorThreads, BinaryAndGroupedConvsMatchTheReference) {
+  // Binary (bit plane and panels) and grouped int8 convs cut by output channels or groups at N = 1.
+  Rng rng(516);
+  for (const std::int64_t groups : {1, 2, 3}) {
+    for (const bool binary : {true, false}) {
+      testing::ConvCase c;
+      c.groups = groups;
+      c.C = groups * (binary ? 30 : 7);
+      c.O = groups * 5;
+      c.H = 9;
+      c.W = 11;
+      c.KH = c.KW = 3;
+      c.pad = 1;
+      c.act_bits = binary ? 1 : 8;
+      c.binary_weights = binary;
+      const ir::Graph g = testing::conv_graph(c, rng);
+      EXPECT_NE(Executor(g).kernel_summary().find(binary ? "binary 1" : "packed 1"), std::string::npos) << c.describe();
+      EXPECT_GT(expect_threaded_same_as_reference(g, testing::random_inputs(g, rng), c.describe()), 0) << c.describe();
+    }
+  }
+}
+
+TEST(ExecutorThreads, SlicesCoverTheLayerExactly) {
+  fast::ConvProblem p;
+  p.C = 6, p.O = 10, p.H = 5, p.W = 4, p.OH = 5, p.OW = 4, p.KH = p.KW = 1;
+  p.weights.assign(60, 1);
+  p.weight_zero_points.assign(10, 0);
+  p.bias.assign(10, 3);
+  for (const int parts : {1, 2, 3, 4, 20}) {
+    const std::vector<ConvSlice> s = split_conv(p, parts);  // N = 1, groups = 1: output channels
+    ASSERT_EQ(s.size(), static_cast<std::size_t>(std::min(parts, 10)));
+    std::int64_t o = 0;
+    for (const ConvSlice& slice : s) {
+      EXPECT_EQ(slice.input_offset, 0);
+      EXPECT_EQ(slice.output_offset, o * 20);
+      EXPECT_EQ(slice.problem.weights.size(), static_cast<std::size_t>(slice.problem.O * 6));
+      EXPECT_EQ(slice.problem.bias.size(), static_cast<std::size_t>(slice.problem.O));
+      o += slice.problem.O;
+    }
+    EXPECT_EQ(o, 10);
+  }
+  fast::ConvProblem q = p;  // groups: channel and output ranges together
+  q.groups = 2;
+  q.weights.assign(30, 1);
+  const std::vector<ConvSlice> g = split_conv(q, 3);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[1].input_offset, 3 * 20);
+  EXPECT_EQ(g[1].output_offset, 5 * 20);
+  EXPECT_EQ(g[1].problem.C, 3);
+  EXPECT_EQ(g[1].problem.groups, 1);
+  fast::ConvProblem r = p;  // samples
+  r.N = 3;
+  const std::vector<ConvSlice> n = split_conv(r, 2);
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[0].problem.N + n[1].problem.N, 3);
+  EXPECT_EQ(n[1].input_offset, n[0].problem.N * 6 * 20);
+  EXPECT_EQ(n[1].output_offset, n[0].problem.N * 10 * 20);
+  EXPECT_EQ(conv_macs(r), 3 * 10 * 20 * 6);
+}
+
+TEST(ExecutorThreads, SampleNetworksAndBatchesMatchTheReference) {
+  Rng rng(33);
+  using namespace ir::passes::testing;
+  const std::vector<std::pair<std::string, ir::Graph>> nets = {
+      {"integer_net", ir::testing::integer_net()},
+      {"classifier", ir::passes::convert(classifier_net(1))},
+      {"classifier a2w2", ir::passes::convert(classifier_net(1, 2, 2))},
+      {"residual", ir::passes::convert(residual_net(1))},
+      {"depthwise", ir::passes::convert(depthwise_net(1))},
+      {"concat", ir::passes::convert(concat_net(1))},
+  };
+  for (const auto& [name, g] : nets) {
+    for (const std::int64_t batch : {1, 3}) {
+      Executor probe(g, {.batch = batch});
+      const IntTensorMap inputs = testing::random_inputs(probe.graph(), rng);
+      EXPECT_GT(expect_threaded_same_as_reference(g, inputs, fmt::format("{} batch {}", name, batch), batch), 0) << name;
+    }
+  }
+}
+
+TEST(ExecutorThreads, RunAllocatesNothing) {
+  Rng rng(6);
+  const std::vector<ir::Graph> graphs = {ir::passes::convert(ir::passes::testing::residual_net(4)),
+                                         ir::passes::convert(ir::passes::testing::depthwise_net(4)),
+                                         ir::passes::convert(ir::passes::testing::classifier_net(4))};
+  for (const ir::Graph& graph : graphs) {
+    for (const fast::Isa isa : testing::supported_isas()) {
+      for (const std::int64_t batch : {1, 2}) {
+        Executor e(graph, {.isa = isa, .batch = batch, .threads = 2, .parallel_min_macs = 0});
+        EXPECT_GT(e.parallel_steps(), 0);
+        expect_runs_allocate_nothing(e, rng, 5);
+      }
+    }
+  }
+}
+
+TEST(ExecutorThreads, SmallLayersStayWholeByDefault) {
+  // The default parallel_min_macs keeps the tiny sample layers on one thread (dispatch would cost more).
+  const Executor e(ir::testing::integer_net(), {.threads = 2});
+  EXPECT_EQ(e.parallel_steps(), 0);
+  EXPECT_EQ(Executor(ir::testing::integer_net(), {.threads = 2, .parallel_min_macs = 0}).parallel_steps() > 0, true);
 }
 
 TEST(Executor, BatchedRunEqualsPerSampleReference) {

@@ -3,6 +3,7 @@
 // executor against the reference runtime (tests/runtime/executor_test.cpp).
 #include <algorithm>
 #include <cmath>
+#include <array>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -25,6 +26,7 @@ inline std::int64_t draw(Rng& rng, std::int64_t lo, std::int64_t hi) {  // inclu
 struct ConvCase {
   bool linear = false;
   std::int64_t N = 1, C = 1, H = 1, W = 1, O = 1, KH = 1, KW = 1, stride = 1, pad = 0, dil = 1, groups = 1;
+  std::int64_t stride_w = 0;  // 0: the same as stride
   int act_bits = 8, weight_bits = 8, out_bits = 8;
   bool act_signed = false, out_signed = false, weight_narrow = false;
   bool binary_weights = false;  // every weight − zw is ±1
@@ -33,7 +35,7 @@ struct ConvCase {
   [[nodiscard]] std::string describe() const {
     return (linear ? std::string("linear") : std::string("conv")) + " N" + std::to_string(N) + " C" + std::to_string(C) +
            " H" + std::to_string(H) + " W" + std::to_string(W) + " O" + std::to_string(O) + " k" + std::to_string(KH) + "x" +
-           std::to_string(KW) + " s" + std::to_string(stride) + " p" + std::to_string(pad) + " d" + std::to_string(dil) +
+           std::to_string(KW) + " s" + std::to_string(stride) + (stride_w > 0 ? "x" + std::to_string(stride_w) : "") + " p" + std::to_string(pad) + " d" + std::to_string(dil) +
            " g" + std::to_string(groups) + " a" + std::to_string(act_bits) + (act_signed ? "s" : "u") + " w" +
            std::to_string(weight_bits) + (binary_weights ? "b" : "") + " o" + std::to_string(out_bits);
   }
@@ -77,6 +79,25 @@ inline ConvCase random_case(Rng& rng) {
   c.dil = draw(rng, 0, 5) == 0 ? 2 : 1;
   c.H = draw(rng, c.dil * (c.KH - 1) + 1, 14);
   c.W = draw(rng, c.dil * (c.KW - 1) + 1, 21);
+  return c;
+}
+
+// A depthwise layer (C = O = groups) drawn like random_case: odd channel counts (+16 when
+// `many_channels`), kernels 1–5, strides 1–2, padding 0–2, dilation 2 in a fifth of the draws
+// when `dilation`, planes up to 40 × 37 on the trials that ask for tall / wide ones.
+inline ConvCase random_depthwise_case(Rng& rng, int trial, bool many_channels, bool dilation) {
+  ConvCase c = random_case(rng);
+  c.linear = false;
+  c.binary_weights = false;
+  c.C = c.O = c.groups = draw(rng, 1, 5) * 2 - 1 + (many_channels ? 16 : 0);
+  c.KH = draw(rng, 1, 5);
+  c.KW = draw(rng, 1, 5);
+  c.stride = draw(rng, 1, 2);
+  c.pad = draw(rng, 0, 2);
+  c.dil = dilation && draw(rng, 0, 4) == 0 ? 2 : 1;
+  c.H = draw(rng, c.dil * (c.KH - 1) + 1, trial % 5 == 0 ? 40 : 12);
+  c.W = draw(rng, c.dil * (c.KW - 1) + 1, trial % 3 == 0 ? 37 : 9);
+  c.act_bits = std::array{8, 4, 2}[static_cast<std::size_t>(trial % 3)];
   return c;
 }
 
@@ -129,7 +150,7 @@ inline ir::Graph conv_graph(const ConvCase& c, Rng& rng) {
   }
   ir::Node conv{"conv", c.linear ? ir::OpKind::Linear : ir::OpKind::Conv2d, inputs, {"acc"},
                 c.linear ? ir::Attributes{ir::LinearAttrs{}}
-                         : ir::Attributes{ir::Conv2dAttrs{.stride = {c.stride, c.stride},
+                         : ir::Attributes{ir::Conv2dAttrs{.stride = {c.stride, c.stride_w > 0 ? c.stride_w : c.stride},
                                                           .padding = {c.pad, c.pad},
                                                           .dilation = {c.dil, c.dil},
                                                           .groups = c.groups}}};

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "search/core/random_search.h"
 #include "search/core/gp_bo.h"
+#include "search/core/references.h"
 #include "search/core/trial_log.h"
 #include "search_core/search_test_util.h"
 
@@ -106,6 +107,32 @@ void check_resume(MakeStrategy make, int max_trials, int kill_after) {
   EXPECT_EQ(ctx.evaluated(), max_trials - kill_after);
   ASSERT_EQ(log.trials().size(), reference.trials().size());
   for (std::size_t i = 0; i < log.trials().size(); ++i) EXPECT_EQ(log.trials()[i].key, reference.trials()[i].key);
+}
+
+// The on-disk records that hold an Evaluation (objective.h's to_json/from_json)
+// keep the exact form logs and caches were written in before they shared it.
+TEST(EvaluationJson, TrialLinesAndReferenceCachesKeepTheirFormat) {
+  const SearchSpace space = testing::weight_space(2, {4, 8});
+  const std::string line =
+      R"({"accuracy":0.75,"bits":{"l0":{"weights":4},"l1":{"weights":8}},"budget":2,"costs":{"bops":1024.0,)"
+      R"("weight_bytes":36.5},"finished_at":"2026-11-24T10:00:00Z","index":3,"key":"l0=w4;l1=w8","seconds":12.5,)"
+      R"("strategy":"random"})";
+  const Trial t = trial_from_json(space, nlohmann::json::parse(line), "line");
+  EXPECT_EQ(t.evaluation.accuracy, 0.75);
+  EXPECT_EQ(t.evaluation.costs, (std::map<std::string, double>{{"bops", 1024.0}, {"weight_bytes", 36.5}}));
+  EXPECT_EQ(t.evaluation.seconds, 12.5);
+  EXPECT_EQ(to_json(space, t).dump(), line);
+
+  Trial no_costs = t;
+  no_costs.evaluation.costs.clear();
+  EXPECT_EQ(to_json(space, no_costs).at("costs"), nlohmann::json::object());
+
+  ReferencePoint point{{4, 8}, 2, t.evaluation};
+  EXPECT_EQ(to_json(point).dump(),
+            R"({"accuracy":0.75,"activations":8,"budget":2,"costs":{"bops":1024.0,"weight_bytes":36.5},)"
+            R"("label":"w4a8","seconds":12.5,"weights":4})");
+  // Caches from before "seconds" was recorded still load.
+  EXPECT_EQ(nlohmann::json::parse(R"({"accuracy":0.5,"costs":{}})").get<Evaluation>().seconds, 0.0);
 }
 
 TEST(Resume, RandomSearchSkipsLoggedTrials) {

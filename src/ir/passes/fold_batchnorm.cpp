@@ -17,11 +17,6 @@ namespace {
   throw ConversionError(fmt::format("graph \"{}\": node \"{}\" ({}): {}", g.name, n.name, to_string(n.op), why));
 }
 
-std::optional<quant::QuantSpec>& weight_spec(Node& layer) {
-  if (layer.op == OpKind::Conv2d) return std::get<Conv2dAttrs>(layer.attributes).weight_quant;
-  return std::get<LinearAttrs>(layer.attributes).weight_quant;
-}
-
 // The per-channel BN factors a_c = gamma_c / sqrt(var_c + eps) and offsets
 // beta_c − a_c·mean_c, in float64.
 struct Affine {
@@ -58,7 +53,7 @@ void fold_one(Graph& g, std::size_t bn_index) {
     refuse(g, bn, "a batchnorm must directly follow a conv2d or linear whose output nothing else reads");
   }
   Node& layer = g.nodes[*layer_index];
-  const std::optional<quant::QuantSpec> spec = weight_spec(layer);
+  const std::optional<quant::QuantSpec> spec = *weight_spec(layer);  // a conv2d or linear, checked above
   if (!spec) refuse(g, layer, "has float weights without weight_quant; the integer graph needs their codes");
   const Affine bn_affine = batchnorm_affine(g, bn);
 
@@ -112,7 +107,7 @@ void fold_one(Graph& g, std::size_t bn_index) {
   folded.symmetric = folded.zero_points.empty();
   folded.validate();
   w.float_data = std::move(new_w);
-  weight_spec(layer) = folded;
+  *weight_spec(layer) = folded;
 
   // Bias: a_c·(b_c − mean_c) + beta_c = a_c·b_c + shift_c.
   std::vector<float> bias(static_cast<std::size_t>(out_channels));

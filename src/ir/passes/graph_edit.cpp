@@ -97,4 +97,10 @@ std::string unique_node_name(const Graph& graph, const std::string& base) {
   });
 }
 
+std::optional<quant::QuantSpec>* weight_spec(Node& layer) {
+  if (layer.op == OpKind::Conv2d) return &std::get<Conv2dAttrs>(layer.attributes).weight_quant;
+  if (layer.op == OpKind::Linear) return &std::get<LinearAttrs>(layer.attributes).weight_quant;
+  return nullptr;
+}
+
 }  // namespace bitlab::ir::passes

@@ -1,14 +1,15 @@
 #pragma once
 // Small structural edits of an IR graph that the conversion passes share:
 // who reads and who writes a tensor, removing a pass-through node while
-// keeping the names of graph outputs, fresh names. Plain loops: graphs that
-// get converted have tens of nodes.
+// keeping the names of graph outputs, fresh names, a layer's weight quantiser
+// slot. Plain loops: graphs that get converted have tens of nodes.
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "quant/spec.h"
 
 namespace bitlab::ir::passes {
 
@@ -40,5 +41,9 @@ void remove_unused_tensors(Graph& graph);
 // `for_node`) of the graph has.
 std::string unique_tensor_name(const Graph& graph, const std::string& base);
 std::string unique_node_name(const Graph& graph, const std::string& base);
+
+// The weight quantiser slot of a conv2d or linear (empty when its weights are
+// float); nullptr for any other op.
+std::optional<quant::QuantSpec>* weight_spec(Node& layer);
 
 }  // namespace bitlab::ir::passes

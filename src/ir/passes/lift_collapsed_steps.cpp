@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/passes/graph_edit.h"
 #include "ir/passes/grid.h"
 
 namespace bitlab::ir::passes {
 namespace {
-
-std::optional<quant::QuantSpec>* weight_spec(Node& layer) {
-  if (layer.op == OpKind::Conv2d) return &std::get<Conv2dAttrs>(layer.attributes).weight_quant;
-  if (layer.op == OpKind::Linear) return &std::get<LinearAttrs>(layer.attributes).weight_quant;
-  return nullptr;
-}
 
 // The products' own bound fan_in·max|x − z_x|·max|w|: a bias code no larger
 // keeps the channel's accumulator within twice what any channel of the layer

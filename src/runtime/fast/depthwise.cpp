@@ -27,6 +27,12 @@ bool DepthwiseConv::eligible(const ConvProblem& p) {
 DepthwiseConv::DepthwiseConv(const ConvProblem& p, Isa isa) : isa_(isa) {
   if (!eligible(p)) throw std::invalid_argument("DepthwiseConv: problem is not an eligible depthwise conv");
   if (!isa_supported(isa)) throw std::invalid_argument("DepthwiseConv: ISA not supported here");
+#if BITLAB_FAST_X86
+  if (vector_path(isa) == Isa::Avx512 && detail::gather_supported()) {
+    gather_ = detail::make_gather_plan(p);
+    if (gather_) return;  // no scratch, no int32 planes
+  }
+#endif
   detail::DepthwiseArgs& a = args_;
   a.N = p.N, a.C = p.C, a.H = p.H, a.W = p.W, a.OH = p.OH, a.OW = p.OW;
   a.pad_h = p.pad_h, a.pad_w = p.pad_w, a.stride = p.stride_h;
@@ -118,6 +124,9 @@ DepthwiseConv::DepthwiseConv(const ConvProblem& p, Isa isa) : isa_(isa) {
 }
 
 void DepthwiseConv::run(const std::uint8_t* input, void* output, std::uint8_t* scratch) const {
+#if BITLAB_FAST_X86
+  if (gather_) return detail::depthwise_gather_avx512(*gather_, input, output);
+#endif
   detail::DepthwiseArgs a = args_;
   a.input = input;
   a.output = output;

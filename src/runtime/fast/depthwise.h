@@ -22,12 +22,16 @@
 // |x − zx| ≤ 255, so products fit int32 and the validator's bound (§13) keeps
 // the sums exact. The plane is int32 so the inner loop needs no widening. The loops are plain C++ (depthwise_impl.h) instantiated per
 // ISA (runtime/fast/target.h); kernels::conv2d is the reference they are
-// tested against (tests/runtime/executor_test.cpp).
+// tested against (tests/runtime/executor_test.cpp, depthwise_test.cpp).
+// On AVX-512 with VBMI most layers skip all of this: depthwise_gather.h
+// gathers the taps' bytes from the input with VPERMB for VPDPBUSD.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "quant/dyadic.h"
+#include "runtime/fast/depthwise_gather.h"
 #include "runtime/fast/elementwise.h"
 #include "runtime/fast/isa.h"
 #include "runtime/fast/packed_conv.h"
@@ -77,12 +81,15 @@ class DepthwiseConv {
   DepthwiseConv(const ConvProblem& p, Isa isa);
 
   [[nodiscard]] std::size_t scratch_bytes() const { return scratch_bytes_; }
-  [[nodiscard]] std::size_t weight_bytes() const { return w_.size() * sizeof(std::int32_t); }
+  [[nodiscard]] std::size_t weight_bytes() const { return gather_ ? gather_->bytes() : w_.size() * sizeof(std::int32_t); }
+  // Whether run() takes the AVX-512 VBMI gather path (depthwise_gather.h) rather than the int32 planes.
+  [[nodiscard]] bool gathers() const { return gather_.has_value(); }
   // input: N·C·H·W bytes; output: N·C·OH·OW bytes (requant) or int32s.
   void run(const std::uint8_t* input, void* output, std::uint8_t* scratch) const;
 
  private:
   Isa isa_;
+  std::optional<detail::GatherPlan> gather_;  // AVX-512 with VBMI, where the requant allows (depthwise_gather.h)
   detail::DepthwiseArgs args_;
   std::vector<std::int64_t> tap_offsets_;
   std::vector<std::int32_t> masks_;  // [KW][grid] (flat layout only)

@@ -10,7 +10,7 @@ namespace bitlab::runtime::fast {
 enum class Isa : unsigned char {
   Portable,  // plain C++; also the path on non-x86 hosts
   Avx2,      // AVX2: exact int16 multiply-adds (VPMADDWD)
-  Avx512,    // AVX-512 F/BW/VNNI/BITALG: VPDPBUSD and VPOPCNTB
+  Avx512,    // AVX-512 F/BW/VNNI/BITALG/VPOPCNTDQ/VBMI: VPDPBUSD, VPOPCNTB/D, VPERMB
 };
 
 std::string_view to_string(Isa isa);

@@ -97,12 +97,21 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
   K_ = Cg_ * p.KH * p.KW;
   const bool binary = kind == ConvKind::Binary;
   k_steps_ = ceil_div(K_, binary ? 8 : 4);
+  // Int8 convs on AVX-512 take their steps as (channel quad, ky, kx) from a quad plane built
+  // once per run; channels past Cg (the last quad's tail) meet zero weights, so layers whose
+  // last quad would waste more than a fifth of the MACs (Cg = 1, 2, 3, 5, ...: first layers)
+  // build panels of consecutive taps instead.
+  quad_plane_ = !binary && isa == Isa::Avx512 && !p.linear && ceil_div(Cg_, 4) * 4 * 4 <= Cg_ * 5;
+  if (quad_plane_) k_steps_ = ceil_div(Cg_, 4) * p.KH * p.KW;
   quad_bits_ = binary && isa == Isa::Avx512;
-  // Stride-1 binary convs on AVX-512 pack the input's bits once per run (8 channels per byte),
-  // so each tap byte is a plain slice of that bit plane: steps are (channel octet, ky, kx).
-  bit_plane_ = quad_bits_ && !p.linear && p.stride_h == 1 && p.stride_w == 1;
-  if (bit_plane_) k_steps_ = ceil_div(Cg_, 8) * p.KH * p.KW;
-  bit_steps_ = k_steps_;
+  // Stride-1 binary convs on AVX-512 pack the input's bits once per run, 32 channels per pixel
+  // dword, so each quad step (channel group of 32, ky, kx) is a plain slice of that bit plane
+  // (packed_conv_binary.cpp; K ≤ kBinaryMaxDotTaps, the dot-product kernel's limit). Channels
+  // past Cg in the last group meet zero weights, so as for int8's quad plane, layers that would
+  // waste more than a fifth of the taps that way pack panels of 32 consecutive taps instead.
+  bit_plane_ = quad_bits_ && !p.linear && p.stride_h == 1 && p.stride_w == 1 && K_ <= kBinaryMaxDotTaps &&
+               ceil_div(Cg_, 32) * 32 * 4 <= Cg_ * 5;
+  if (bit_plane_) k_steps_ = ceil_div(Cg_, 32) * p.KH * p.KW * 4;
   if (quad_bits_) k_steps_ = ceil_div(k_steps_, 4) * 4;  // zero weight bytes pad the last quad
   rows_ = ceil_div(Og_ + (binary ? 1 : 0), kBlockRows) * kBlockRows;
 
@@ -150,6 +159,7 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
     }
   }
   flip_ = (!binary && p.input_signed) ? 0x80 : 0;
+  if (binary && isa == Isa::Avx512) binary_fused_ = fit_binary_requants(p, binary_requant_);
 
   // Weights in the micro-kernels' order.
   const std::int64_t G = p.groups;
@@ -158,9 +168,13 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
     w8_.assign(static_cast<std::size_t>(G * rows_ * KP), 0);
     for (std::int64_t g = 0; g < G; ++g)
       for (std::int64_t r = 0; r < Og_; ++r)
-        for (std::int64_t k = 0; k < K_; ++k)
-          w8_[static_cast<std::size_t>((g * rows_ + r) * KP + k)] =
+        for (std::int64_t k = 0; k < K_; ++k) {
+          // k = (c·KH + ky)·KW + kx; the quad plane's step (c/4, ky, kx) holds channel c at byte c % 4.
+          const std::int64_t c = k / (p.KH * p.KW), tap = k % (p.KH * p.KW);
+          const std::int64_t at = quad_plane_ ? ((c / 4) * p.KH * p.KW + tap) * 4 + c % 4 : k;
+          w8_[static_cast<std::size_t>((g * rows_ + r) * KP + at)] =
               static_cast<std::int8_t>(weight_minus_zero(p, g * Og_ + r, k, K_));
+        }
     if (isa == Isa::Avx2) {
       w16_.assign(static_cast<std::size_t>(G * rows_ * k_steps_ * 2), 0);
       auto pair = [](std::int8_t a, std::int8_t b) {
@@ -182,9 +196,10 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
       for (std::int64_t r = 0; r <= Og_; ++r) {  // row Og_ is all ones: it counts the activation bits
         for (std::int64_t k = 0; k < K_; ++k) {
           const bool set = r == Og_ || weight_minus_zero(p, g * Og_ + r, k, K_) == 1;
-          // k = (c·KH + ky)·KW + kx; with the bit plane, byte (c/8, ky, kx) holds channel c at bit c % 8.
+          // k = (c·KH + ky)·KW + kx; with the bit plane, quad (c/32, ky, kx) holds channel c at bit
+          // c % 8 of its byte (c/8) % 4.
           const std::int64_t c = k / (p.KH * p.KW), tap = k % (p.KH * p.KW);
-          const std::int64_t step = bit_plane_ ? (c / 8) * p.KH * p.KW + tap : k / 8;
+          const std::int64_t step = bit_plane_ ? ((c / 32) * p.KH * p.KW + tap) * 4 + (c / 8) % 4 : k / 8;
           const unsigned bit = static_cast<unsigned>(bit_plane_ ? c % 8 : k % 8);
           if (set) wbits_[static_cast<std::size_t>((g * rows_ + r) * k_steps_ + step)] |= static_cast<std::uint8_t>(1u << bit);
         }
@@ -194,7 +209,6 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
 
   // Pixel grid and scratch.
   if (p.linear) {
-    direct_rows_ = false;
     grid_w_ = p.N;
     grid_pixels_ = p.N;
     gather_bytes_ = static_cast<std::size_t>(K_ * p.N);
@@ -206,37 +220,84 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
     grid_pixels_ = (p.OH - 1) * Wp_ + p.OW;
     if (padded_plane_ && !bit_plane_) plane_bytes_ = static_cast<std::size_t>(Cg_ * Hp_ * Wp_);  // the bit plane is padded itself
   } else {
-    direct_rows_ = false;
-    grid_w_ = p.OW;
-    grid_pixels_ = p.OH * p.OW;
-    gather_bytes_ = static_cast<std::size_t>(K_ * grid_pixels_);
+    // Tap (ky, kx) of output (oy, ox) reads padded position (oy·sh + ky·dh, ox·sw + kx·dw), which
+    // is position (oy + ky·dh / sh, ox + kx·dw / sw) of phase ((ky·dh) % sh, (kx·dw) % sw). Valid
+    // outputs never read past a phase's Hq × Wq (the last tap reads padded row ≤ Hp − 1), so the
+    // flat grid j = oy·Wq + ox works as for stride 1, computing and dropping columns ox ≥ OW.
+    phased_ = true;
+    padded_plane_ = true;
+    Hp_ = p.H + 2 * p.pad_h;
+    Wp_ = p.W + 2 * p.pad_w;
+    Hq_ = ceil_div(Hp_, p.stride_h);
+    Wq_ = ceil_div(Wp_, p.stride_w);
+    grid_w_ = Wq_;
+    grid_pixels_ = (p.OH - 1) * Wq_ + p.OW;
+    plane_bytes_ = static_cast<std::size_t>(Cg_ * p.stride_h * p.stride_w * Hq_ * Wq_);
+    phase_used_.assign(static_cast<std::size_t>(p.stride_h * p.stride_w), 0);
+    for (std::int64_t ky = 0; ky < p.KH; ++ky)
+      for (std::int64_t kx = 0; kx < p.KW; ++kx)
+        phase_used_[static_cast<std::size_t>((ky * p.dil_h % p.stride_h) * p.stride_w + kx * p.dil_w % p.stride_w)] = 1;
   }
   // Where im2col row k = (c, ky, kx) starts, relative to the plane / gather base (precomputed:
   // divisions per row per panel would cost more than the panel itself).
   std::int64_t cs = 0, kys = 0, kxs = 0;
   if (p.linear) {
     cs = p.N;
-  } else if (direct_rows_) {
+  } else if (phased_) {
+    const std::int64_t phase = Hq_ * Wq_;
+    for (std::int64_t c = 0; c < Cg_; ++c)
+      for (std::int64_t ky = 0; ky < p.KH; ++ky)
+        for (std::int64_t kx = 0; kx < p.KW; ++kx) {
+          const std::int64_t y = ky * p.dil_h, x = kx * p.dil_w;
+          const std::int64_t which = (c * p.stride_h + y % p.stride_h) * p.stride_w + x % p.stride_w;
+          row_offsets_.push_back(which * phase + (y / p.stride_h) * Wq_ + x / p.stride_w);
+        }
+  } else {  // stride 1
     const std::int64_t w = padded_plane_ ? Wp_ : p.W;
     cs = (padded_plane_ ? Hp_ : p.H) * w;
     kys = p.dil_h * w;
     kxs = p.dil_w;
-  } else {
-    cs = p.KH * p.KW * grid_pixels_;
-    kys = p.KW * grid_pixels_;
-    kxs = grid_pixels_;
   }
-  for (std::int64_t c = 0; c < Cg_; ++c)
-    for (std::int64_t ky = 0; ky < p.KH; ++ky)
-      for (std::int64_t kx = 0; kx < p.KW; ++kx) row_offsets_.push_back(c * cs + ky * kys + kx * kxs);
-  if (bit_plane_) {  // bit plane [Cg/8][padded plane] bytes
-    bit_plane_bytes_ = static_cast<std::size_t>(ceil_div(Cg_, 8) * cs);
-    for (std::int64_t c8 = 0; c8 < ceil_div(Cg_, 8); ++c8)
+  if (!phased_)
+    for (std::int64_t c = 0; c < Cg_; ++c)
       for (std::int64_t ky = 0; ky < p.KH; ++ky)
-        for (std::int64_t kx = 0; kx < p.KW; ++kx) step_offsets_.push_back(c8 * cs + ky * kys + kx * kxs);
+        for (std::int64_t kx = 0; kx < p.KW; ++kx) row_offsets_.push_back(c * cs + ky * kys + kx * kxs);
+  if (bit_plane_) {  // bit plane [Cg/32][padded plane][4] bytes, + the last vector's overreach
+    bit_plane_bytes_ = static_cast<std::size_t>(ceil_div(Cg_, 32) * cs * 4 + kBinaryPlaneTail);
+    for (std::int64_t c32 = 0; c32 < ceil_div(Cg_, 32); ++c32)
+      for (std::int64_t ky = 0; ky < p.KH; ++ky)
+        for (std::int64_t kx = 0; kx < p.KW; ++kx) step_offsets_.push_back((c32 * cs + ky * kys + kx * kxs) * 4);
   }
-  panel_bytes_ = static_cast<std::size_t>(k_steps_ * kBlockPixels * (binary ? 1 : 4));
-  scratch_bytes_ = align64(plane_bytes_) + align64(gather_bytes_) + align64(bit_plane_bytes_) + align64(panel_bytes_) +
+  if (quad_plane_) {
+    // Channel c's plane (input, padded copy or phases) is `quad_block_` bytes; row_offsets_[tap]
+    // is tap's start in channel 0's. The tail holds what the last block's unused lanes read.
+    quad_block_ = phased_ ? p.stride_h * p.stride_w * Hq_ * Wq_ : padded_plane_ ? Hp_ * Wp_ : p.H * p.W;
+    quad_bytes_ = static_cast<std::size_t>(ceil_div(Cg_, 4) * quad_block_ * 4 + kQuadTail);
+    for (std::int64_t cq = 0; cq < ceil_div(Cg_, 4); ++cq)
+      for (std::int64_t tap = 0; tap < p.KH * p.KW; ++tap)
+        quad_offsets_.push_back((cq * quad_block_ + row_offsets_[static_cast<std::size_t>(tap)]) * 4);
+  }
+  if (isa == Isa::Avx512 && p.requant && !p.linear) {
+    for (std::int64_t p0 = 0; p0 < grid_pixels_; p0 += kBlockPixels) {
+      segment_begin_.push_back(static_cast<std::int32_t>(segments_.size()));
+      const std::int64_t valid = std::min<std::int64_t>(kBlockPixels, grid_pixels_ - p0);
+      std::int64_t i = 0, oy = p0 / grid_w_, ox = p0 % grid_w_;
+      while (i < valid) {
+        const std::int64_t run = std::min(valid - i, grid_w_ - ox);  // to the end of this grid row
+        if (ox < p.OW) {
+          const std::int64_t keep = std::min(run, p.OW - ox);
+          const std::uint64_t lanes = (keep >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << keep) - 1) << i;
+          segments_.push_back({oy * p.OW + ox - i, lanes});
+        }
+        i += run;
+        ox = 0;
+        ++oy;
+      }
+    }
+    segment_begin_.push_back(static_cast<std::int32_t>(segments_.size()));
+  }
+  panel_bytes_ = quad_plane_ || bit_plane_ ? 0 : static_cast<std::size_t>(k_steps_ * kBlockPixels * (binary ? 1 : 4));
+  scratch_bytes_ = align64(quad_bytes_) + align64(plane_bytes_) + align64(gather_bytes_) + align64(bit_plane_bytes_) + align64(panel_bytes_) +
                    align64(sizeof(std::int32_t) * kBlockRows * kBlockPixels) * 2 + align64(sizeof(std::int32_t) * kBlockPixels);
 }
 
@@ -254,15 +315,6 @@ void PackedConv::build_panel(const Rows& rows, std::int64_t p0, std::uint8_t* pa
   const bool binary = kind_ == ConvKind::Binary;
   const int per = binary ? 8 : 4;
   const std::uint8_t qmin_byte = static_cast<std::uint8_t>(p_.input_signed ? 0xFF : 0x00);
-  if (bit_plane_) {  // rows are slices of the bit plane: 4 tap bytes per pixel and quad step
-    for (std::int64_t q = 0; q < k_steps_ / 4; ++q) {
-      const std::uint8_t* r[4] = {};
-      for (int j = 0; j < 4; ++j)
-        if (q * 4 + j < bit_steps_) r[j] = rows.row(q * 4 + j);
-      detail::interleave4_avx512(r, p0, valid, 0, panel + q * kBlockPixels * 4);
-    }
-    return;
-  }
   if (quad_bits_) {  // 32 taps (4 bytes of 8) per pixel and quad step
     for (std::int64_t q = 0; q < k_steps_ / 4; ++q) {
       const std::uint8_t* r[32] = {};
@@ -297,6 +349,60 @@ void PackedConv::build_panel(const Rows& rows, std::int64_t p0, std::uint8_t* pa
   }
 }
 
+// Phase (a, b) of channel c holds padded position (y·sh + a, x·sw + b) at (y, x); padding
+// (and the positions past Hp × Wp that round the phases up) hold code zx (§14.1).
+void PackedConv::build_phases(const std::uint8_t* in, std::uint8_t* plane) const {
+  const ConvProblem& p = p_;
+  std::memset(plane, static_cast<std::uint8_t>(p.input_zero_point), plane_bytes_);
+  const std::int64_t sh = p.stride_h, sw = p.stride_w;
+  const std::int64_t phase_size = Hq_ * Wq_;
+  if (sw == 2 && isa_ == Isa::Avx512) {
+    // Input column ix goes to column phase (ix + pad_w) % 2 at x = (ix + pad_w) / 2: one pass per
+    // input row splits it into its even and odd columns.
+    const std::int64_t be = p.pad_w % 2, bo = 1 - be;
+    for (std::int64_t c = 0; c < Cg_; ++c) {
+      // Input row iy is row y of row phase a, (a, y) = divmod(iy + pad_h, sh), stepped without divisions.
+      std::int64_t a = p.pad_h % sh, y = p.pad_h / sh;
+      for (std::int64_t iy = 0; iy < p.H; ++iy) {
+        auto target = [&](std::int64_t b, std::int64_t x) -> std::uint8_t* {
+          if (phase_used_[static_cast<std::size_t>(a * sw + b)] == 0) return nullptr;
+          return plane + ((c * sh + a) * sw + b) * phase_size + y * Wq_ + x;
+        };
+        std::uint8_t* even = target(be, p.pad_w / 2);
+        std::uint8_t* odd = target(bo, (p.pad_w + 1) / 2);
+        if (even != nullptr || odd != nullptr) detail::split_columns2_avx512(in + (c * p.H + iy) * p.W, p.W, even, odd);
+        if (++a == sh) {
+          a = 0;
+          ++y;
+        }
+      }
+    }
+    return;
+  }
+  for (std::int64_t c = 0; c < Cg_; ++c)
+    for (std::int64_t a = 0; a < sh; ++a)
+      for (std::int64_t b = 0; b < sw; ++b) {
+        if (phase_used_[static_cast<std::size_t>(a * sw + b)] == 0) continue;
+        std::uint8_t* phase = plane + ((c * sh + a) * sw + b) * phase_size;
+        // Columns x with input column x·sw + b − pad_w in [0, W).
+        const std::int64_t x0 = p.pad_w > b ? ceil_div(p.pad_w - b, sw) : 0;
+        const std::int64_t last = p.W - 1 + p.pad_w - b;
+        const std::int64_t x1 = last < 0 ? 0 : std::min(Wq_, last / sw + 1);
+        if (x0 >= x1) continue;
+        for (std::int64_t y = 0; y < Hq_; ++y) {
+          const std::int64_t iy = y * sh + a - p.pad_h;
+          if (iy < 0 || iy >= p.H) continue;
+          const std::uint8_t* src = in + (c * p.H + iy) * p.W + x0 * sw + b - p.pad_w;
+          std::uint8_t* dst = phase + y * Wq_ + x0;
+          if (sw == 1) {
+            std::memcpy(dst, src, static_cast<std::size_t>(x1 - x0));
+          } else {
+            for (std::int64_t x = 0; x < x1 - x0; ++x) dst[x] = src[x * sw];
+          }
+        }
+      }
+}
+
 void PackedConv::multiply(const std::uint8_t* panel, std::int64_t g, std::int64_t o0, std::int64_t valid,
                           std::int32_t* raw) const {
   const std::int64_t row = g * rows_ + o0;
@@ -316,6 +422,9 @@ void PackedConv::multiply(const std::uint8_t* panel, std::int64_t g, std::int64_
       }
     return;
   }
+  if (quad_plane_)
+    return detail::multiply_int8_quads_avx512(panel, quad_offsets_.data(), &w8_[static_cast<std::size_t>(row * k_steps_ * 4)],
+                                              k_steps_, raw, used_rows, vectors);
   if (isa_ == Isa::Avx512)
     return detail::multiply_int8_avx512(panel, &w8_[static_cast<std::size_t>(row * k_steps_ * 4)], k_steps_, raw, used_rows, vectors);
   if (isa_ == Isa::Avx2) return detail::multiply_int8_avx2(panel, &w16_[static_cast<std::size_t>(row * k_steps_ * 2)], k_steps_, raw);
@@ -346,6 +455,15 @@ void PackedConv::epilogue(const std::int32_t* raw, const std::int32_t* ones, std
   a.fold = &fold_[static_cast<std::size_t>(o_first)];
   if (isa_ == Isa::Avx512)  // the AVX-512 kernels leave raw beyond the valid pixels' vectors stale
     a.vectors = static_cast<int>(ceil_div(std::min<std::int64_t>(kBlockPixels, grid_pixels_ - p0), 16));
+  if (!segments_.empty() && !wide_multiplier_) {  // AVX-512, requant: stored from registers
+    const auto b = static_cast<std::size_t>(p0 / kBlockPixels);
+    a.segments = &segments_[static_cast<std::size_t>(segment_begin_[b])];
+    a.segment_count = segment_begin_[b + 1] - segment_begin_[b];
+    a.out = static_cast<std::uint8_t*>(output) + (n * p_.O + o_first) * p_.OH * p_.OW;
+    a.out_stride = p_.OH * p_.OW;
+    detail::epilogue_avx512(a);
+    return;
+  }
   if (isa_ == Isa::Avx512 && !wide_multiplier_) detail::epilogue_avx512(a);
   else epilogue_portable(a, wide_multiplier_);
 
@@ -362,10 +480,6 @@ void PackedConv::epilogue(const std::int32_t* raw, const std::int32_t* ones, std
       continue;
     }
     std::uint8_t* plane = dst + static_cast<std::size_t>((n * p_.O + o) * p_.OH * p_.OW) * elem;
-    if (elem == 1 && isa_ == Isa::Avx512) {
-      detail::scatter_codes_avx512(s, valid, p0, grid_w_, p_.OW, plane);
-      continue;
-    }
     if (grid_w_ == p_.OW) {  // no dropped columns: one contiguous run
       std::memcpy(plane + static_cast<std::size_t>(p0) * elem, s, static_cast<std::size_t>(valid) * elem);
       continue;
@@ -387,7 +501,8 @@ void PackedConv::epilogue(const std::int32_t* raw, const std::int32_t* ones, std
 
 void PackedConv::run(const std::uint8_t* input, void* output, std::uint8_t* scratch) const {
   const ConvProblem& p = p_;
-  std::uint8_t* plane = scratch;
+  std::uint8_t* quad = scratch;
+  std::uint8_t* plane = quad + align64(quad_bytes_);
   std::uint8_t* gather = plane + align64(plane_bytes_);
   std::uint8_t* bits = gather + align64(gather_bytes_);
   std::uint8_t* panel = bits + align64(bit_plane_bytes_);
@@ -407,60 +522,69 @@ void PackedConv::run(const std::uint8_t* input, void* output, std::uint8_t* scra
         rows.base = gather;
       } else {
         const std::uint8_t* in = input + (n * p.C + g * Cg_) * p.H * p.W;
-        if (bit_plane_ || (direct_rows_ && !padded_plane_)) {
+        if (phased_) {
+          build_phases(in, plane);
+          rows.base = plane;
+        } else if (bit_plane_ || !padded_plane_) {
           rows.base = in;  // the bit plane below is built straight from the input
-        } else if (direct_rows_) {
+        } else {
           // Padding holds code zx (§14.1), so the correction term cancels it.
           std::memset(plane, zx, plane_bytes_);
           for (std::int64_t c = 0; c < Cg_; ++c)
             for (std::int64_t y = 0; y < p.H; ++y)
               std::memcpy(plane + (c * Hp_ + y + p.pad_h) * Wp_ + p.pad_w, in + (c * p.H + y) * p.W, static_cast<std::size_t>(p.W));
           rows.base = plane;
-        } else {
-          const std::int64_t P = p.OH * p.OW;
-          for (std::int64_t c = 0; c < Cg_; ++c)
-            for (std::int64_t ky = 0; ky < p.KH; ++ky)
-              for (std::int64_t kx = 0; kx < p.KW; ++kx) {
-                std::uint8_t* dst = gather + ((c * p.KH + ky) * p.KW + kx) * P;
-                for (std::int64_t oy = 0; oy < p.OH; ++oy) {
-                  const std::int64_t iy = oy * p.stride_h - p.pad_h + ky * p.dil_h;
-                  for (std::int64_t ox = 0; ox < p.OW; ++ox) {
-                    const std::int64_t ix = ox * p.stride_w - p.pad_w + kx * p.dil_w;
-                    dst[oy * p.OW + ox] = (iy < 0 || iy >= p.H || ix < 0 || ix >= p.W) ? zx : in[(c * p.H + iy) * p.W + ix];
-                  }
-                }
-              }
-          rows.base = gather;
         }
+      }
+      if (quad_plane_) {
+        for (std::int64_t cq = 0; cq * 4 < Cg_; ++cq) {
+          const std::uint8_t* r[4] = {};
+          for (int j = 0; j < 4; ++j)
+            if (cq * 4 + j < Cg_) r[j] = rows.base + (cq * 4 + j) * quad_block_;
+          detail::quad_rows_avx512(r, quad_block_, flip_, quad + cq * quad_block_ * 4);
+        }
+        std::memset(quad + quad_bytes_ - kQuadTail, 0, kQuadTail);
       }
       if (bit_plane_) {
         // Bit j of byte (c8, y, x) = bit of channel 8·c8 + j at (y, x) of the padded plane; padding
         // holds code zx (§14.1), whose bit (zx − qmin) & 1 fills every channel's bit there (bits
         // of channels ≥ Cg meet zero weight bits, the all-ones row included).
+        // The plane is [Cg/32][Hp·Wp][4 bytes], byte q of a pixel = channels 32·c32 + 8q + j at bit j.
         const std::uint8_t qmin_byte = static_cast<std::uint8_t>(p.input_signed ? 0xFF : 0x00);
         const std::int64_t plane_size = Hp_ * Wp_;
         if (padded_plane_) std::memset(bits, ((zx - qmin_byte) & 1) != 0 ? 0xFF : 0x00, bit_plane_bytes_);
-        for (std::int64_t c8 = 0; c8 * 8 < Cg_; ++c8) {
-          const std::uint8_t* r[8] = {};
-          for (int j = 0; j < 8; ++j)
-            if (c8 * 8 + j < Cg_) r[j] = rows.base + (c8 * 8 + j) * p.H * p.W;
+        else std::memset(bits + bit_plane_bytes_ - kBinaryPlaneTail, 0, kBinaryPlaneTail);
+        for (std::int64_t c32 = 0; c32 * 32 < Cg_; ++c32) {
+          const std::uint8_t* r[32] = {};
+          for (int j = 0; j < 32; ++j)
+            if (c32 * 32 + j < Cg_) r[j] = rows.base + (c32 * 32 + j) * p.H * p.W;
+          std::uint8_t* quads = bits + c32 * plane_size * 4;
           if (!padded_plane_) {  // the plane is the input's: one run
-            for (std::int64_t at = 0; at < plane_size; at += kBlockPixels)
-              detail::pack_bits_avx512(r, at, std::min<std::int64_t>(kBlockPixels, plane_size - at), qmin_byte,
-                                       bits + c8 * plane_size + at);
+            detail::pack_bit_quads_avx512(r, 0, plane_size, qmin_byte, quads);
             continue;
           }
           for (std::int64_t y = 0; y < p.H; ++y)
-            for (std::int64_t x = 0; x < p.W; x += kBlockPixels)
-              detail::pack_bits_avx512(r, y * p.W + x, std::min<std::int64_t>(kBlockPixels, p.W - x), qmin_byte,
-                                       bits + c8 * plane_size + (y + p.pad_h) * Wp_ + p.pad_w + x);
+            detail::pack_bit_quads_avx512(r, y * p.W, p.W, qmin_byte, quads + ((y + p.pad_h) * Wp_ + p.pad_w) * 4);
         }
-        rows = Rows{bits, step_offsets_.data()};
       }
       for (std::int64_t p0 = 0; p0 < grid_pixels_; p0 += kBlockPixels) {
+        if (quad_plane_) {  // every step is a slice of the quad plane
+          const std::int64_t valid = std::min<std::int64_t>(kBlockPixels, grid_pixels_ - p0);
+          for (std::int64_t o0 = 0; o0 < Og_; o0 += kBlockRows) {
+            multiply(quad + 4 * p0, g, o0, valid, raw);
+            epilogue(raw, nullptr, g, o0, n, p0, output);
+          }
+          continue;
+        }
+        if (bit_plane_) {  // every quad step is a slice of the bit plane
+          binary_panel_avx512(bits + 4 * p0, step_offsets_.data(), g, n, p0, raw, ones, output);
+          continue;
+        }
         build_panel(rows, p0, panel);
         const std::int64_t valid = std::min<std::int64_t>(kBlockPixels, grid_pixels_ - p0);
-        if (binary) {
+        if (binary && isa_ == Isa::Avx512 && K_ <= kBinaryMaxDotTaps) {
+          binary_panel_avx512(panel, nullptr, g, n, p0, raw, ones, output);
+        } else if (binary) {
           // The block holding the all-ones row goes first: its counts feed every epilogue.
           const std::int64_t ob = Og_ / kBlockRows * kBlockRows;
           multiply(panel, g, ob, valid, raw);

@@ -5,8 +5,22 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace bitlab::search {
+
+void to_json(nlohmann::json& json, const Evaluation& evaluation) {
+  nlohmann::json costs = nlohmann::json::object();  // {} also when there are none
+  for (const auto& [name, value] : evaluation.costs) costs[name] = value;
+  json = {{"accuracy", evaluation.accuracy}, {"costs", costs}, {"seconds", evaluation.seconds}};
+}
+
+void from_json(const nlohmann::json& json, Evaluation& evaluation) {
+  evaluation.accuracy = json.at("accuracy").get<double>();
+  evaluation.costs.clear();
+  for (const auto& [name, value] : json.at("costs").items()) evaluation.costs[name] = value.get<double>();
+  evaluation.seconds = json.value("seconds", 0.0);
+}
 
 double Evaluation::metric(const std::string& metric) const {
   if (metric == "accuracy") return accuracy;

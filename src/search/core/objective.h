@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace bitlab::search {
 
 // The result of evaluating one candidate at one budget (epochs).
@@ -18,6 +20,14 @@ struct Evaluation {
   // The value of `metric`: "accuracy" or a cost name; throws std::out_of_range naming it.
   [[nodiscard]] double metric(const std::string& metric) const;
 };
+
+// The fields "accuracy", "costs" (an object) and "seconds" of the records that
+// hold an evaluation: trial log lines and the flat-reference cache. to_json
+// writes an object of those three, which the records merge into theirs;
+// from_json reads them from such a record ("seconds" may be missing: caches
+// from before it was recorded) and throws nlohmann::json::exception.
+void to_json(nlohmann::json& json, const Evaluation& evaluation);
+void from_json(const nlohmann::json& json, Evaluation& evaluation);
 
 struct Constraints {
   std::map<std::string, double> budgets;  // cost name → largest allowed value

@@ -38,13 +38,12 @@ nlohmann::json flat_policy_json(const SearchSpace& space, const FlatReference& r
 }
 
 nlohmann::json to_json(const ReferencePoint& point) {
-  return {{"label", point.reference.label()},
-          {"weights", point.reference.weight_bits},
-          {"activations", point.reference.activation_bits},
-          {"budget", point.budget},
-          {"accuracy", point.evaluation.accuracy},
-          {"costs", point.evaluation.costs},
-          {"seconds", point.evaluation.seconds}};
+  nlohmann::json j{{"label", point.reference.label()},
+                   {"weights", point.reference.weight_bits},
+                   {"activations", point.reference.activation_bits},
+                   {"budget", point.budget}};
+  j.update(nlohmann::json(point.evaluation));
+  return j;
 }
 
 namespace {
@@ -60,9 +59,7 @@ std::vector<ReferencePoint> read_cache(const std::filesystem::path& file) {
       ReferencePoint p;
       p.reference = {e.at("weights").get<int>(), e.at("activations").get<int>()};
       p.budget = e.at("budget").get<int>();
-      p.evaluation.accuracy = e.at("accuracy").get<double>();
-      p.evaluation.costs = e.at("costs").get<std::map<std::string, double>>();
-      p.evaluation.seconds = e.value("seconds", 0.0);
+      p.evaluation = e.get<Evaluation>();
       points.push_back(std::move(p));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -15,17 +15,13 @@
 namespace bitlab::search {
 
 nlohmann::json to_json(const SearchSpace& space, const Trial& trial) {
-  nlohmann::json costs = nlohmann::json::object();
-  for (const auto& [name, value] : trial.evaluation.costs) costs[name] = value;
   nlohmann::json j{{"index", trial.index},
                    {"key", trial.key},
                    {"budget", trial.budget},
                    {"bits", to_bits_json(space, trial.genes)},
-                   {"accuracy", trial.evaluation.accuracy},
-                   {"costs", costs},
-                   {"seconds", trial.evaluation.seconds},
                    {"strategy", trial.strategy},
                    {"finished_at", trial.finished_at}};
+  j.update(nlohmann::json(trial.evaluation));
   if (trial.skipped) j["skipped"] = true;
   return j;
 }
@@ -41,9 +37,7 @@ Trial trial_from_json(const SearchSpace& space, const nlohmann::json& json, cons
       throw ConfigError(fmt::format("{}: trial key '{}' does not match its widths (expected '{}'): the log belongs "
                                     "to another search space; use a new output directory",
                                     source, json.at("key").get<std::string>(), t.key));
-    t.evaluation.accuracy = json.at("accuracy").get<double>();
-    for (const auto& [name, value] : json.at("costs").items()) t.evaluation.costs[name] = value.get<double>();
-    t.evaluation.seconds = json.at("seconds").get<double>();
+    t.evaluation = json.get<Evaluation>();
     t.strategy = json.value("strategy", "");
     t.finished_at = json.value("finished_at", "");
     t.skipped = json.value("skipped", false);
