@@ -99,7 +99,7 @@ PackedConv::PackedConv(const ConvProblem& problem, ConvKind kind, Isa isa) : p_(
   k_steps_ = ceil_div(K_, binary ? 8 : 4);
   // Int8 convs on AVX-512 take their steps as (channel quad, ky, kx) from a quad plane built
   // once per run; channels past Cg (the last quad's tail) meet zero weights, so layers whose
-  // last quad would waste more than a fifth of the MACs (Cg = 1, 2, 3, 5, ...: first layers)
+  // last quad would waste more than a fifth of the MACs (Cg = 1, 2, 3, 5, 6, 9: first layers)
   // build panels of consecutive taps instead.
   quad_plane_ = !binary && isa == Isa::Avx512 && !p.linear && ceil_div(Cg_, 4) * 4 * 4 <= Cg_ * 5;
   if (quad_plane_) k_steps_ = ceil_div(Cg_, 4) * p.KH * p.KW;
