@@ -137,9 +137,43 @@ BITLAB_AVX512_LOOP std::int64_t requant_blocks(const In* x, std::int64_t n, cons
   return i;
 }
 
+// The §14.3 add of byte codes in 16 int32 lanes instead of 2 × 8 int64 ones, exact when
+// add2_fits_int32(p): with m = m_h·2^16 + m_l (0 ≤ m_l < 2^16), A = a − za and B = b − zb,
+//   A·ma + B·mb + 2^(s−1) = H·2^16 + X,  H = A·ma_h + B·mb_h,  X = A·ma_l + B·mb_l + 2^(s−1),
+// and for s ≥ 16 nested floor division gives ⌊(H·2^16 + X) / 2^s⌋ = ⌊(H + ⌊X / 2^16⌋) / 2^(s−16)⌋
+// (arithmetic shifts are floors). With |A|, |B| ≤ 255 and 0 ≤ m < 2^31: |H| < 2^25, |X| < 2^31.
+BITLAB_AVX512_INLINE bool add2_fits_int32(const Add2Params& p) {
+  const std::int64_t limit = std::int64_t{1} << 31;
+  return p.shift >= 16 && p.shift <= 31 && p.ma >= 0 && p.ma < limit && p.mb >= 0 && p.mb < limit &&
+         p.zy > -(limit >> 2) && p.zy < (limit >> 2) && p.lo >= -limit && p.hi < limit;
+}
+
+BITLAB_AVX512_INLINE __m512i broadcast32(std::int64_t v) { return _mm512_set1_epi32(static_cast<std::int32_t>(v)); }
+
+template <class In, class Out>
+BITLAB_AVX512_LOOP std::int64_t add2_blocks_int32(const In* a, const In* b, std::int64_t n, const Add2Params& p, Out* y) {
+  static_assert(sizeof(In) == 1, "|a − za| ≤ 255 bounds the products");
+  const __m512i za = broadcast32(p.za), zb = broadcast32(p.zb), zy = broadcast32(p.zy), lo = broadcast32(p.lo), hi = broadcast32(p.hi);
+  const __m512i ma_h = broadcast32(p.ma >> 16), ma_l = broadcast32(p.ma & 0xFFFF), mb_h = broadcast32(p.mb >> 16), mb_l = broadcast32(p.mb & 0xFFFF);
+  const __m512i rnd = broadcast32(std::int64_t{1} << (p.shift - 1));
+  const __m128i rest = _mm_cvtsi32_si128(p.shift - 16);
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i A = _mm512_sub_epi32(load16(a + i), za), B = _mm512_sub_epi32(load16(b + i), zb);
+    const __m512i H = _mm512_add_epi32(_mm512_mullo_epi32(A, ma_h), _mm512_mullo_epi32(B, mb_h));
+    const __m512i X = _mm512_add_epi32(_mm512_add_epi32(_mm512_mullo_epi32(A, ma_l), _mm512_mullo_epi32(B, mb_l)), rnd);
+    const __m512i t = _mm512_add_epi32(_mm512_sra_epi32(_mm512_add_epi32(H, _mm512_srai_epi32(X, 16)), rest), zy);
+    store16(_mm512_min_epi32(_mm512_max_epi32(t, lo), hi), y + i);
+  }
+  return i;
+}
+
 // add2_body's blocks of 16.
 template <class In, class Out>
 BITLAB_AVX512_LOOP std::int64_t add2_blocks(const In* a, const In* b, std::int64_t n, const Add2Params& p, Out* y) {
+  if constexpr (sizeof(In) == 1) {
+    if (add2_fits_int32(p)) return add2_blocks_int32(a, b, n, p, y);
+  }
   const AddConsts k = add_consts(p.za, p.zb, p.ma, p.mb, p.shift, p.zy);
   std::int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
