@@ -61,25 +61,10 @@ ir::Graph with_weights(ir::Graph g, const std::string& kind) {
   return g;
 }
 
-// QONNX holds scales and batch-norm epsilon in float32; so does the graph
-// compared against (as in qonnx_test.cpp), leaving only the ops to differ.
-ir::Graph with_float32_constants(ir::Graph g) {
-  const auto round = [](quant::QuantSpec& spec) {
-    for (double& s : spec.scales) s = static_cast<float>(s);
-  };
-  for (ir::Node& n : g.nodes) {
-    if (auto* q = std::get_if<ir::QuantAttrs>(&n.attributes)) round(q->spec);
-    if (auto* c = std::get_if<ir::Conv2dAttrs>(&n.attributes); c && c->weight_quant) round(*c->weight_quant);
-    if (auto* l = std::get_if<ir::LinearAttrs>(&n.attributes); l && l->weight_quant) round(*l->weight_quant);
-    if (auto* b = std::get_if<ir::BatchNormAttrs>(&n.attributes)) b->epsilon = static_cast<float>(b->epsilon);
-  }
-  return g;
-}
-
 class NonUniformWeights : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NonUniformWeights, QonnxComputesTheFakeQuantisedGraph) {
-  const ir::Graph fq = with_float32_constants(with_weights(ir::passes::testing::classifier_net(4), GetParam()));
+  const ir::Graph fq = testing::with_float32_constants(with_weights(ir::passes::testing::classifier_net(4), GetParam()));
   const pb::ModelProto model = export_qonnx(fq);
   EXPECT_NO_THROW(check_model(model));
   const auto inputs = testing::random_inputs(fq, 8, -1.5, 1.5);

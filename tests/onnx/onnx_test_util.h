@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "networks.h"
@@ -20,6 +21,22 @@ inline std::vector<Sample> sample_networks(std::uint64_t seed) {
           {"residual", residual_net(seed)},           {"residual_unquantised_sum", residual_net(seed, false)},
           {"depthwise", depthwise_net(seed)},         {"concat", concat_net(seed)},
           {"concat_quantised", concat_net(seed, true)}};
+}
+
+// The graph with every constant that QONNX holds in float32 (quantiser scales,
+// batch-norm epsilon) rounded to float32 in bitlab's graph too, so that the
+// comparisons against QONNX models see only the ops, not the documented precision difference.
+inline ir::Graph with_float32_constants(ir::Graph g) {
+  const auto round = [](quant::QuantSpec& spec) {
+    for (double& s : spec.scales) s = static_cast<float>(s);
+  };
+  for (ir::Node& n : g.nodes) {
+    if (auto* q = std::get_if<ir::QuantAttrs>(&n.attributes)) round(q->spec);
+    if (auto* c = std::get_if<ir::Conv2dAttrs>(&n.attributes); c && c->weight_quant) round(*c->weight_quant);
+    if (auto* l = std::get_if<ir::LinearAttrs>(&n.attributes); l && l->weight_quant) round(*l->weight_quant);
+    if (auto* b = std::get_if<ir::BatchNormAttrs>(&n.attributes)) b->epsilon = static_cast<float>(b->epsilon);
+  }
+  return g;
 }
 
 // Random float inputs in [lo, hi) for every graph input.

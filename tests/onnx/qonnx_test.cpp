@@ -75,22 +75,6 @@ TEST(Qonnx, EverySampleNetworkPassesTheFullCheck) {
   }
 }
 
-// The graph with every constant that QONNX holds in float32 (quantiser scales,
-// batch-norm epsilon) rounded to float32 in bitlab's graph too, so that the
-// comparison below sees only the ops, not the documented precision difference.
-ir::Graph with_float32_constants(ir::Graph g) {
-  const auto round = [](quant::QuantSpec& spec) {
-    for (double& s : spec.scales) s = static_cast<float>(s);
-  };
-  for (ir::Node& n : g.nodes) {
-    if (auto* q = std::get_if<ir::QuantAttrs>(&n.attributes)) round(q->spec);
-    if (auto* c = std::get_if<ir::Conv2dAttrs>(&n.attributes); c && c->weight_quant) round(*c->weight_quant);
-    if (auto* l = std::get_if<ir::LinearAttrs>(&n.attributes); l && l->weight_quant) round(*l->weight_quant);
-    if (auto* b = std::get_if<ir::BatchNormAttrs>(&n.attributes)) b->epsilon = static_cast<float>(b->epsilon);
-  }
-  return g;
-}
-
 // The whole QONNX model, evaluated in float64 by the ONNX / QONNX op specs
 // (onnx_eval.h), against bitlab's fake-quantised executor: the same outputs,
 // up to float64 rounding in a different order of operations (batch norm, the
@@ -99,7 +83,7 @@ TEST(Qonnx, ModelComputesTheFakeQuantisedGraph) {
   std::size_t close = 0, total = 0;
   for (const auto& sample : testing::sample_networks(31)) {
     SCOPED_TRACE(sample.name);
-    const ir::Graph fq = with_float32_constants(sample.fake_quantised);
+    const ir::Graph fq = testing::with_float32_constants(sample.fake_quantised);
     const auto inputs = testing::random_inputs(fq, 8, -1.5, 1.5);
     const auto expected = runtime::run_fake_quantised(fq, inputs);
     const auto got = testing::OnnxEvaluator(export_qonnx(fq)).run_real(inputs);

@@ -9,10 +9,10 @@
 #include "common/error.h"
 #include "ir/passes/convert.h"
 #include "ir/validate.h"
-#include "quant/uniform.h"
 #include "runtime/fake_quant.h"
 #include "runtime/reference.h"
 #include "runtime/simulation.h"
+#include "support/input_codes.h"
 #include "train/editing/fold_batchnorm.h"
 #include "train/editing/quantize_model.h"
 #include "train/trace/trace_model.h"
@@ -104,12 +104,7 @@ TEST(Residual, ConvertsAndRuntimesAgree) {
   EXPECT_NO_THROW(ir::validate_integer_graph(integer));
   torch::manual_seed(5);
   const torch::Tensor x = torch::randn({kBatch, 3, 8, 8});
-  runtime::IntTensorMap codes;
-  for (const auto& q : ir::passes::input_quantisers(fq)) {
-    const std::vector<float> v(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
-    const auto c = quant::quantise(v, fq.tensor(q.name).shape, q.spec, {q.rounding});
-    codes.emplace(q.name, runtime::IntTensor{fq.tensor(q.name).shape, {c.begin(), c.end()}});
-  }
+  const runtime::IntTensorMap codes = testing::input_codes(fq, x);
   const auto reference = runtime::run_reference(integer, codes);
   EXPECT_EQ(runtime::to_int(runtime::run_simulation(integer, runtime::to_sim(codes))), reference);
 }

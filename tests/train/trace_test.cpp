@@ -18,6 +18,7 @@
 #include "runtime/fake_quant.h"
 #include "runtime/reference.h"
 #include "runtime/simulation.h"
+#include "support/input_codes.h"
 #include "train/editing/fold_batchnorm.h"
 #include "train/editing/quantize_model.h"
 #include "zoo/fmnist_cnn.h"
@@ -68,6 +69,16 @@ TraceOptions trace_options(int output_bits) {
 runtime::RealTensorMap as_inputs(const torch::Tensor& images) {
   const torch::Tensor x = images.to(torch::kFloat64).contiguous();
   return {{"images", {{x.sizes().begin(), x.sizes().end()}, {x.data_ptr<double>(), x.data_ptr<double>() + x.numel()}}}};
+}
+
+// Rows of the integer graph's [kBatch, 5] output whose argmax is LibTorch's.
+int argmax_agreement(const runtime::IntTensor& out, const torch::Tensor& logits) {
+  int agree = 0;
+  for (std::int64_t r = 0; r < kBatch; ++r) {
+    const auto row = out.values.begin() + r * 5;
+    agree += std::max_element(row, row + 5) - row == logits[r].argmax().item<std::int64_t>();
+  }
+  return agree;
 }
 
 std::vector<double> values_of(const torch::Tensor& t) {
@@ -139,12 +150,7 @@ TEST_P(TraceConverts, IntegerGraphRunsAndAgreesWithTheModel) {
 
   torch::manual_seed(6);
   const torch::Tensor images = torch::rand({kBatch, 1, kSide, kSide});
-  runtime::IntTensorMap codes;
-  for (const auto& q : ir::passes::input_quantisers(fq)) {
-    const std::vector<float> x(images.data_ptr<float>(), images.data_ptr<float>() + images.numel());
-    const auto c = quant::quantise(x, fq.tensor(q.name).shape, q.spec, {q.rounding});
-    codes.emplace(q.name, runtime::IntTensor{fq.tensor(q.name).shape, {c.begin(), c.end()}});
-  }
+  const runtime::IntTensorMap codes = testing::input_codes(fq, images);
   const runtime::IntTensorMap reference = runtime::run_reference(integer, codes);
   EXPECT_EQ(runtime::to_int(runtime::run_simulation(integer, runtime::to_sim(codes))), reference);
 
@@ -152,12 +158,7 @@ TEST_P(TraceConverts, IntegerGraphRunsAndAgreesWithTheModel) {
   const torch::Tensor logits = net->forward(images);
   const runtime::IntTensor& out = reference.at(integer.outputs[0]);
   ASSERT_EQ(out.shape, (ir::Shape{kBatch, 5}));
-  int agree = 0;
-  for (std::int64_t r = 0; r < kBatch; ++r) {
-    const auto row = out.values.begin() + r * 5;
-    agree += std::max_element(row, row + 5) - row == logits[r].argmax().item<std::int64_t>();
-  }
-  EXPECT_GE(agree, kBatch - 2);
+  EXPECT_GE(argmax_agreement(out, logits), kBatch - 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, TraceConverts, ::testing::Values("ste", "lsq", "pact"));
@@ -182,12 +183,7 @@ TEST_P(TraceNonUniform, IntegerGraphEqualsItsSimulationAndTheModel) {
   // The integer reference runtime equals the float64 simulation bit for bit.
   torch::manual_seed(13);
   const torch::Tensor images = torch::rand({kBatch, 1, kSide, kSide});
-  runtime::IntTensorMap codes;
-  for (const auto& q : ir::passes::input_quantisers(fq)) {
-    const std::vector<float> x(images.data_ptr<float>(), images.data_ptr<float>() + images.numel());
-    const auto c = quant::quantise(x, fq.tensor(q.name).shape, q.spec, {q.rounding});
-    codes.emplace(q.name, runtime::IntTensor{fq.tensor(q.name).shape, {c.begin(), c.end()}});
-  }
+  const runtime::IntTensorMap codes = testing::input_codes(fq, images);
   const runtime::IntTensorMap reference = runtime::run_reference(integer, codes);
   EXPECT_EQ(runtime::to_int(runtime::run_simulation(integer, runtime::to_sim(codes))), reference);
 
@@ -216,12 +212,7 @@ TEST_P(TraceNonUniform, IntegerGraphEqualsItsSimulationAndTheModel) {
   // sets too: an 8-bit grid moves each level by < 0.4 % of the largest).
   const torch::Tensor logits = net->forward(images);
   const runtime::IntTensor& out = reference.at(integer.outputs[0]);
-  int agree = 0;
-  for (std::int64_t r = 0; r < kBatch; ++r) {
-    const auto row = out.values.begin() + r * 5;
-    agree += std::max_element(row, row + 5) - row == logits[r].argmax().item<std::int64_t>();
-  }
-  EXPECT_GE(agree, kBatch - 2);
+  EXPECT_GE(argmax_agreement(out, logits), kBatch - 2);
 
   // Exact level sets: in float64 the traced graph computes what eval() computes.
   if (!exact) return;

@@ -14,10 +14,10 @@
 
 #include "ir/passes/convert.h"
 #include "ir/validate.h"
-#include "quant/uniform.h"
 #include "runtime/fake_quant.h"
 #include "runtime/reference.h"
 #include "runtime/simulation.h"
+#include "support/input_codes.h"
 #include "zoo_support.h"
 
 namespace bitlab::zoo {
@@ -75,17 +75,6 @@ runtime::RealTensorMap as_real(const torch::Tensor& images) {
   return {{"images", {{x.sizes().begin(), x.sizes().end()}, {x.data_ptr<double>(), x.data_ptr<double>() + x.numel()}}}};
 }
 
-runtime::IntTensorMap as_codes(const ir::Graph& fq, const torch::Tensor& images) {
-  runtime::IntTensorMap codes;
-  const torch::Tensor x32 = images.to(torch::kFloat32).contiguous();
-  const std::vector<float> x(x32.data_ptr<float>(), x32.data_ptr<float>() + x32.numel());
-  for (const auto& q : ir::passes::input_quantisers(fq)) {
-    const auto c = quant::quantise(x, fq.tensor(q.name).shape, q.spec, {q.rounding});
-    codes.emplace(q.name, runtime::IntTensor{fq.tensor(q.name).shape, {c.begin(), c.end()}});
-  }
-  return codes;
-}
-
 std::vector<double> values_of(const torch::Tensor& t) {
   const torch::Tensor c = t.detach().to(torch::kFloat64).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
@@ -132,7 +121,7 @@ TEST_P(ZooFidelity, IntegerRuntimeEqualsSimulationOnRandomInputs) {
   const int n_rounds = rounds();
   for (int r = 0; r < n_rounds; ++r) {
     const torch::Tensor images = random_inputs(spec, kBatch);
-    const runtime::IntTensorMap codes = as_codes(fq, images);
+    const runtime::IntTensorMap codes = bitlab::testing::input_codes(fq, images);
     const runtime::IntTensorMap reference = runtime::run_reference(integer, codes);
     const runtime::IntTensorMap simulated = runtime::to_int(runtime::run_simulation(integer, runtime::to_sim(codes)));
     const runtime::IntTensor& out = reference.at(integer.outputs[0]);
