@@ -7,9 +7,9 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -58,15 +58,25 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);  // removes the --benchmark_* flags
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]).starts_with("--threads=")) g_threads = std::max(1, std::atoi(argv[i] + 10));
-    else argv[kept++] = argv[i];
+    const std::string_view arg = argv[i];
+    if (!arg.starts_with("--threads=")) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    const std::string_view value = arg.substr(10);
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), g_threads);
+    if (error != std::errc() || end != value.data() + value.size() || g_threads < 1) {
+      std::fprintf(stderr, "bench_graph: --threads=%.*s: expected a whole number ≥ 1, e.g. --threads=2\n",
+                   static_cast<int>(value.size()), value.data());
+      return 2;
+    }
   }
   argc = kept;
   std::vector<ir::Graph> graphs;
   graphs.reserve(static_cast<std::size_t>(argc));
   for (int i = 1; i < argc; ++i) graphs.push_back(ir::load_graph(argv[i]));
   if (graphs.empty()) {
-    std::fprintf(stderr, "usage: bench_graph [--benchmark_* flags] NET.tq.json...\n");
+    std::fprintf(stderr, "usage: bench_graph [--benchmark_* flags] [--threads=N] NET.tq.json...\n");
     return 2;
   }
   for (int i = 1; i < argc; ++i) {
